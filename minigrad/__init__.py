@@ -1,0 +1,66 @@
+"""minigrad: a small autograd and neural-network framework on NumPy, built for learning.
+
+The public face: re-exports only. Heavy or optional parts (``testing`` needs hypothesis,
+``plot`` needs matplotlib) load on first attribute access, so ``import minigrad`` costs
+little more than ``import numpy``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from minigrad.anomaly import AnomalyError, detect_anomaly
+from minigrad.autograd import (
+    Context,
+    Function,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    unbroadcast,
+)
+from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.tensor import (
+    Tensor,
+    concatenate,
+    get_default_dtype,
+    maximum,
+    minimum,
+    set_default_dtype,
+    stack,
+    where,
+)
+
+__version__ = "0.1.0"
+
+_LAZY_MODULES = {"testing", "plot", "cli"}
+
+__all__ = [
+    "AnomalyError",
+    "Context",
+    "Function",
+    "GradcheckError",
+    "Tensor",
+    "concatenate",
+    "detect_anomaly",
+    "enable_grad",
+    "get_default_dtype",
+    "gradcheck",
+    "is_grad_enabled",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "stack",
+    "unbroadcast",
+    "where",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Optional modules import their dependency (hypothesis, matplotlib) only when asked for.
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"minigrad.{name}")
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

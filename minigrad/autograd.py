@@ -1,0 +1,343 @@
+"""The reverse-mode engine: contexts, graph nodes, ``Function``, ``apply`` and ``backward``.
+
+How a graph is held
+-------------------
+Every call of a differentiable thing (an op or a layer) on a Tensor that requires grad
+records one :class:`Node`. The node *is* the call's context: ``forward`` writes onto it what
+``backward`` will need (``ctx.mask = x > 0``). Besides that it keeps only the nodes of its
+parents, never the parents' output tensors, so an intermediate array is freed as soon as
+nothing needs it; a leaf tensor is reached through a weak reference, so no graph contains a
+reference cycle and reference counting alone frees it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from minigrad.tensor import Tensor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --------------------------------------------------------------------------- grad mode
+
+
+class _GradMode(threading.local):
+    # Class attributes are the per-thread defaults: a new thread starts with grad enabled
+    # and anomaly detection off, whatever another thread has set.
+    enabled: bool = True
+    anomaly: bool = False
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations in this thread are recorded for backward."""
+    return _mode.enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Enable or disable recording in this thread; a context manager and a decorator.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.Tensor([1.0], requires_grad=True)
+    >>> with mg.set_grad_enabled(False):
+    ...     (x * 2).requires_grad
+    False
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(_mode.enabled)
+        _mode.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self._previous.pop()
+
+
+class no_grad(set_grad_enabled):
+    """Record nothing inside this block or decorated function (per thread).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.Tensor([2.0], requires_grad=True)
+    >>> with mg.no_grad():
+    ...     y = w * 3
+    >>> y.requires_grad
+    False
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record operations again inside a ``no_grad`` region."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+# --------------------------------------------------------------------------- graph pieces
+
+
+class Context:
+    """What one call of ``forward`` leaves for its ``backward``.
+
+    ``needs_input_grad[i]`` tells whether input ``i`` wants a gradient, so ``backward`` can
+    skip work (and return ``None``) for inputs that do not, such as the data batch.
+    Driving a layer by hand, make one fresh ``Context()`` per call.
+    """
+
+    needs_input_grad: tuple[bool, ...]
+
+    def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
+        self.needs_input_grad = needs_input_grad
+
+    def needs_grad(self, index: int) -> bool:
+        """True when input ``index`` wants a gradient (always True for a hand-made context)."""
+        needs = self.needs_input_grad
+        return index >= len(needs) or needs[index]
+
+
+class Node(Context):
+    """A recorded call: the context of the call plus links to its parents' nodes.
+
+    ``parents[i]`` is the node of input ``i`` (``None`` for an input that needs no
+    gradient). ``retained`` is a weak reference to the output Tensor when the user asked
+    for its gradient with ``retain_grad()``.
+    """
+
+    __slots__ = ("fn", "parents", "retained", "origin")
+
+    def __init__(
+        self, fn: Function, parents: tuple[Node | LeafNode | None, ...],
+        needs_input_grad: tuple[bool, ...],
+    ) -> None:
+        self.needs_input_grad = needs_input_grad
+        self.fn: Function | None = fn
+        self.parents = parents
+        self.retained: weakref.ReferenceType[Tensor] | None = None
+        self.origin: str | None = None
+
+
+class LeafNode:
+    """Where gradients leave the graph: a weak link to a leaf Tensor that requires grad."""
+
+    __slots__ = ("tensor_ref", "__weakref__")
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.tensor_ref = weakref.ref(tensor)
+
+
+class Function:
+    """A differentiable operation with a hand-written derivative.
+
+    Subclass it and write ``forward(self, ctx, *arrays) -> array`` and
+    ``backward(self, ctx, dout) -> grads`` on NumPy arrays: ``backward`` returns one
+    gradient per input of ``forward`` (a tuple, or a bare array for one input; ``None``
+    for an input that gets none). ``self`` holds hyper-parameters only; everything that
+    ``backward`` needs goes on ``ctx``, made fresh for each call, so one object used
+    twice in one graph stays correct. Call the object on Tensors to record it.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad as mg
+    >>> class Cube(mg.Function):
+    ...     def forward(self, ctx, x):
+    ...         ctx.x = x
+    ...         return x ** 3
+    ...     def backward(self, ctx, dout):
+    ...         return dout * 3.0 * ctx.x ** 2
+    >>> x = mg.Tensor([2.0], requires_grad=True)
+    >>> Cube()(x).sum().backward()
+    >>> x.grad
+    array([12.])
+    """
+
+    def forward(self, ctx: Context, *arrays: Any) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward(ctx, ...)")
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define backward(ctx, dout)")
+
+    def __call__(self, *inputs: Any) -> Tensor:
+        return apply(self, *inputs)
+
+    @property
+    def op_name(self) -> str:
+        """The name used in error messages and anomaly reports."""
+        return type(self).__name__
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def apply(fn: Function, *inputs: Any) -> Tensor:
+    """Run ``fn.forward`` on the inputs' arrays and record a node when a gradient is needed.
+
+    Tensor inputs are unwrapped to their ``.data``; anything else (Python numbers, index
+    arrays, masks) is passed to ``forward`` unchanged and gets no gradient.
+    """
+    arrays = []
+    parents: list[Node | LeafNode | None] = []
+    record = False
+    grad_on = _mode.enabled
+    for x in inputs:
+        if isinstance(x, Tensor):
+            arrays.append(x.data)
+            if grad_on and x.requires_grad:
+                parents.append(x._graph_node())
+                record = True
+                continue
+        else:
+            arrays.append(x)
+        parents.append(None)
+
+    needs = tuple(p is not None for p in parents)
+    node = Node(fn, tuple(parents), needs) if record else None
+    out = fn.forward(node if node is not None else Context(needs), *arrays)
+    if _mode.anomaly:
+        from minigrad.anomaly import check_forward
+
+        check_forward(fn, node, out)
+    return Tensor._wrap(out, node)
+
+
+# --------------------------------------------------------------------------- backward
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting.
+
+    The one place where broadcast gradients are reduced: leading axes that broadcasting
+    added are summed away, then axes that were stretched from size 1 are summed with
+    ``keepdims``.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _store_grad(tensor: Tensor, grad: np.ndarray, owned: set[int]) -> None:
+    """Accumulate ``grad`` into ``tensor.grad`` out of place (PyTorch semantics).
+
+    A stored gradient must be the tensor's own writable array: a broadcast view, the
+    user's upstream array or an array already handed to another leaf is copied first.
+    """
+    data = tensor.data
+    if grad.shape != data.shape:
+        raise RuntimeError(
+            f"backward produced a gradient of shape {grad.shape} for a tensor of shape "
+            f"{data.shape}; a Function's backward must return one gradient per input, "
+            "shaped like that input"
+        )
+    if grad.dtype != data.dtype:
+        grad = grad.astype(data.dtype)
+    elif id(grad) in owned or not grad.flags.writeable or grad.base is not None:
+        grad = grad.copy()
+    owned.add(id(grad))
+    tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+
+
+def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
+    """Propagate ``grad`` from ``root`` to every leaf that requires grad.
+
+    The order is found with an explicit stack rather than recursion, so depth is limited
+    by memory only (a chain of 100,000 ops backprops under the default recursion limit).
+    """
+    # Pass 1: count, for every node, how many recorded calls consume its output.
+    pending: dict[Node | LeafNode, int] = {}
+    stack: list[Node | LeafNode] = [root]
+    while stack:
+        node = stack.pop()
+        if node.__class__ is LeafNode:
+            continue
+        if node.fn is None:  # type: ignore[union-attr]
+            raise RuntimeError(
+                "backward through a graph a second time: its saved arrays were freed by the "
+                "first backward(); call backward(retain_graph=True) the first time to keep them"
+            )
+        for parent in node.parents:  # type: ignore[union-attr]
+            if parent is not None:
+                if parent in pending:
+                    pending[parent] += 1
+                else:
+                    pending[parent] = 1
+                    stack.append(parent)
+
+    # Pass 2: a node runs once all its consumers have delivered their gradients.
+    grads: dict[Node | LeafNode, np.ndarray] = {root: grad}
+    owned = {id(grad)}
+    anomaly = _mode.anomaly
+    ready: list[Node | LeafNode] = [root]
+    while ready:
+        node = ready.pop()
+        dout = grads.pop(node, None)
+        if node.__class__ is LeafNode:
+            tensor = node.tensor_ref()  # type: ignore[union-attr]
+            if tensor is not None and dout is not None:
+                _store_grad(tensor, dout, owned)
+            continue
+        assert isinstance(node, Node) and node.fn is not None
+        parents = node.parents
+        if dout is not None:
+            if node.retained is not None:
+                kept = node.retained()
+                if kept is not None:
+                    _store_grad(kept, dout, owned)
+            in_grads = node.fn.backward(node, dout)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            if len(in_grads) != len(parents):
+                raise RuntimeError(
+                    f"{node.fn.op_name}.backward returned {len(in_grads)} gradient(s) for "
+                    f"{len(parents)} input(s)"
+                )
+            if anomaly:
+                from minigrad.anomaly import check_backward
+
+                check_backward(node, in_grads)
+        else:
+            in_grads = (None,) * len(parents)
+        if not retain_graph:
+            # Free what forward saved as soon as it has been used.
+            node.__dict__.clear()
+            node.fn = None
+            node.parents = ()
+        for parent, g in zip(parents, in_grads):
+            if parent is None:
+                continue
+            if g is not None:
+                if not isinstance(g, np.ndarray):
+                    g = np.asarray(g)
+                previous = grads.get(parent)
+                # Out of place: never write into an array another branch may still hold.
+                grads[parent] = g if previous is None else previous + g
+            count = pending[parent] - 1
+            pending[parent] = count
+            if count == 0:
+                ready.append(parent)
+
+
+from minigrad.tensor import Tensor  # noqa: E402  (cycle: Tensor's operators call apply)
