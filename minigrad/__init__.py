@@ -20,6 +20,7 @@ from minigrad.autograd import (
     set_grad_enabled,
     unbroadcast,
 )
+from minigrad import nn
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.tensor import (
     Tensor,
@@ -50,6 +51,7 @@ __all__ = [
     "is_grad_enabled",
     "maximum",
     "minimum",
+    "nn",
     "no_grad",
     "set_default_dtype",
     "set_grad_enabled",

@@ -1,0 +1,320 @@
+"""Module (parameter discovery, train/eval, state_dict), Layer and Sequential."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from minigrad.autograd import Context, Function, apply
+from minigrad.tensor import Tensor, as_float_array
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module owns and an optimizer updates (``requires_grad=True``)."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None) -> None:
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype)
+
+
+class Buffer(Tensor):
+    """State a Module saves in its ``state_dict`` but never trains (running statistics)."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, dtype: Any = None) -> None:
+        super().__init__(data, requires_grad=False, dtype=dtype)
+
+
+class Module:
+    """Base class of every model part.
+
+    Parameters, buffers and sub-modules are found by walking the attributes in the order
+    they were assigned (lists and tuples of modules included), so nothing needs
+    registering. Names are dotted paths: ``"0.W"``, ``"encoder.1.b"``. A parameter
+    shared by two places is reported once, under its first name.
+    """
+
+    training: bool = True
+
+    def forward(self, *args: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any) -> Any:
+        return self.forward(*args)
+
+    # ----------------------------------------------------------------- discovery
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Direct sub-modules with their attribute names (list items as ``name.i``)."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, Module):
+                        yield f"{name}.{i}", item
+
+    def children(self) -> Iterator[Module]:
+        for _, child in self.named_children():
+            yield child
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, depth first."""
+        yield self
+        for child in self.children():
+            yield from child.modules()
+
+    def _own(self, kind: type) -> Iterator[tuple[str, Tensor]]:
+        for name, value in vars(self).items():
+            if isinstance(value, kind):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, kind):
+                        yield f"{name}.{i}", item
+
+    def _named(self, kind: type) -> Iterator[tuple[str, Tensor]]:
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [("", self)]
+        # Explicit pre-order walk: own tensors first, then children in definition order.
+        while stack:
+            prefix, module = stack.pop()
+            for name, tensor in module._own(kind):
+                if id(tensor) not in seen:
+                    seen.add(id(tensor))
+                    yield prefix + name, tensor
+            stack.extend(
+                (prefix + name + ".", child) for name, child in reversed(list(module.named_children()))
+            )
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted_name, parameter)`` pairs in definition order, shared ones once."""
+        return self._named(Parameter)  # type: ignore[return-value]
+
+    def parameters(self) -> list[Parameter]:
+        """Every parameter, in definition order, shared ones once."""
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self) -> Iterator[tuple[str, Buffer]]:
+        return self._named(Buffer)  # type: ignore[return-value]
+
+    def num_parameters(self) -> int:
+        """The number of trainable numbers."""
+        return sum(p.size for p in self.parameters())
+
+    # ----------------------------------------------------------------- modes and grads
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (``grad = None``, as PyTorch's default)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (Dropout drops, BatchNorm uses batch statistics); returns self."""
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode; the same as ``train(False)``."""
+        return self.train(False)
+
+    # ----------------------------------------------------------------- state
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer array, by dotted name."""
+        state = {name: p.data.copy() for name, p in self.named_parameters()}
+        state.update({name: b.data.copy() for name, b in self.named_buffers()})
+        return state
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy arrays into the parameters and buffers of the same names.
+
+        Everything is checked before anything is written: missing keys (when ``strict``),
+        unexpected keys (when ``strict``), shape mismatches and non-numeric arrays are
+        all listed in one ``ValueError`` and the module is left as it was.
+        """
+        targets = dict(self.named_parameters())
+        targets.update(dict(self.named_buffers()))
+        problems = []
+        if strict:
+            missing = [k for k in targets if k not in state]
+            unexpected = [k for k in state if k not in targets]
+            if missing:
+                problems.append(f"missing keys: {', '.join(missing)}")
+            if unexpected:
+                problems.append(f"unexpected keys: {', '.join(map(str, unexpected))}")
+        updates = []
+        for name, target in targets.items():
+            if name not in state:
+                continue
+            try:
+                array = as_float_array(state[name], where=f"load_state_dict[{name!r}]")
+            except TypeError as error:
+                problems.append(str(error))
+                continue
+            if array.shape != target.shape:
+                problems.append(
+                    f"{name}: expected shape {target.shape}, got {array.shape}"
+                )
+                continue
+            updates.append((target, array))
+        if problems:
+            raise ValueError(
+                f"load_state_dict into {type(self).__name__} failed (nothing was changed): "
+                + "; ".join(problems)
+            )
+        for target, array in updates:
+            target.data = np.array(array, dtype=target.dtype, copy=True)
+
+    # ----------------------------------------------------------------- repr
+
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's repr."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}("]
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+class Layer(Module, Function):
+    """A Module whose derivative is written by hand on NumPy arrays.
+
+    Subclasses write ``forward(self, ctx, x, *params)`` and ``backward(self, ctx, dout)``.
+    The layer's own parameters (in definition order) are inputs of its graph node after
+    ``x``, so ``backward`` returns ``(dx, *dparams)`` (just ``dx`` for a layer without
+    parameters), and the engine accumulates them into ``.grad``. Calling the layer on a
+    Tensor or array records exactly one node whose backward is this method.
+
+    Driven by hand: ``ctx = Context(); y = layer.forward(ctx, x, *layer.param_arrays())``
+    then ``dx, *dparams = layer.backward(ctx, dout)``.
+    """
+
+    def __call__(self, x: Any) -> Tensor:  # type: ignore[override]
+        if not isinstance(x, Tensor):
+            x = as_float_array(x, where=type(self).__name__)
+        return apply(self, x, *[p for _, p in self._own(Parameter)])
+
+    def param_arrays(self) -> tuple[np.ndarray, ...]:
+        """The arrays of this layer's own parameters, in the order ``forward`` takes them."""
+        return tuple(p.data for _, p in self._own(Parameter))
+
+    def forward(self, ctx: Context, x: np.ndarray, *params: np.ndarray) -> np.ndarray:  # type: ignore[override]
+        raise NotImplementedError(f"{type(self).__name__} does not define forward(ctx, x)")
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define backward(ctx, dout)")
+
+
+class Sequential(Module):
+    """Layers applied one after another.
+
+    Supports ``len``, indexing, slicing (a new Sequential sharing the layers), iteration,
+    ``append`` and nesting. Parameters are named by position: ``"0.W"``, ``"2.b"``.
+
+    Examples
+    --------
+    >>> from minigrad import nn
+    >>> model = nn.Sequential(nn.Dense(2, 4, rng=0), nn.Tanh(), nn.Dense(4, 1, rng=0))
+    >>> [name for name, _ in model.named_parameters()]
+    ['0.W', '0.b', '2.W', '2.b']
+    """
+
+    def __init__(self, *layers: Module) -> None:
+        for layer in layers:
+            if not isinstance(layer, Module):
+                raise TypeError(
+                    f"Sequential: every item must be a Module, got {type(layer).__name__}"
+                )
+        self.layers = list(layers)
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for i, layer in enumerate(self.layers):
+            yield str(i), layer
+
+    def _own(self, kind: type) -> Iterator[tuple[str, Tensor]]:
+        return iter(())
+
+    def forward(self, x: Any) -> Any:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def append(self, layer: Module) -> Sequential:
+        if not isinstance(layer, Module):
+            raise TypeError(f"Sequential.append: expected a Module, got {type(layer).__name__}")
+        self.layers.append(layer)
+        return self
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
+        return self.layers[index]
+
+    # ----------------------------------------------------------------- by hand
+
+    def manual_forward(self, x: Any) -> tuple[np.ndarray, list[Context]]:
+        """Forward on plain arrays, one fresh context per layer; returns ``(out, contexts)``.
+
+        Only for stacks of Layers (hand-written derivatives), nested Sequentials included.
+        """
+        out = as_float_array(x, where="Sequential.manual_forward")
+        contexts = []
+        for layer in self._flat_layers():
+            ctx = Context()
+            out = layer.forward(ctx, out, *layer.param_arrays())
+            contexts.append(ctx)
+        return out, contexts
+
+    def manual_backward(self, contexts: list[Context], dout: Any) -> np.ndarray:
+        """Backward in reverse order through the contexts of ``manual_forward``.
+
+        Each parameter gradient is accumulated into ``.grad`` exactly as autograd would;
+        returns the gradient with respect to the input.
+        """
+        layers = self._flat_layers()
+        if len(contexts) != len(layers):
+            raise ValueError(
+                f"manual_backward: expected {len(layers)} contexts, got {len(contexts)}"
+            )
+        grad = np.asarray(dout)
+        for layer, ctx in zip(reversed(layers), reversed(contexts)):
+            grads = layer.backward(ctx, grad)
+            grads = grads if isinstance(grads, tuple) else (grads,)
+            grad = grads[0]
+            for p, g in zip([p for _, p in layer._own(Parameter)], grads[1:]):
+                g = np.asarray(g, dtype=p.dtype)
+                p.grad = g.copy() if p.grad is None else p.grad + g
+        return grad
+
+    def _flat_layers(self) -> list[Layer]:
+        flat: list[Layer] = []
+        for layer in self.layers:
+            if isinstance(layer, Sequential):
+                flat.extend(layer._flat_layers())
+            elif isinstance(layer, Layer):
+                flat.append(layer)
+            else:
+                raise TypeError(
+                    f"manual backprop needs Layers with hand-written backward; "
+                    f"{type(layer).__name__} is a composite Module"
+                )
+        return flat
