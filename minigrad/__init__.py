@@ -22,6 +22,8 @@ from minigrad.autograd import (
 )
 from minigrad import nn
 from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.random import manual_seed
+from minigrad.train import Callback, EarlyStopping, History, evaluate, fit
 from minigrad.tensor import (
     Tensor,
     concatenate,
@@ -38,6 +40,11 @@ __version__ = "0.1.0"
 _LAZY_MODULES = {"testing", "plot", "cli"}
 
 __all__ = [
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "evaluate",
+    "fit",
     "AnomalyError",
     "Context",
     "Function",
@@ -49,6 +56,7 @@ __all__ = [
     "get_default_dtype",
     "gradcheck",
     "is_grad_enabled",
+    "manual_seed",
     "maximum",
     "minimum",
     "nn",

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
+from minigrad.random import make_rng
 
-def make_rng(rng: Any) -> np.random.Generator:
-    """A Generator from None (fresh entropy), an int seed, or a Generator (used as is)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")
+__all__ = ["INIT_NAMES", "init_weight", "make_rng"]
 
 
 def _uniform(bound: float) -> Callable[[np.random.Generator, tuple[int, int]], np.ndarray]:

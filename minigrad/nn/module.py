@@ -68,6 +68,12 @@ class Module:
         for child in self.children():
             yield from child.modules()
 
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """``(dotted_name, module)`` for this module (name ``""``) and all inside it."""
+        yield prefix, self
+        for name, child in self.named_children():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
     def _own(self, kind: type) -> Iterator[tuple[str, Tensor]]:
         for name, value in vars(self).items():
             if isinstance(value, kind):
@@ -87,9 +93,8 @@ class Module:
                 if id(tensor) not in seen:
                     seen.add(id(tensor))
                     yield prefix + name, tensor
-            stack.extend(
-                (prefix + name + ".", child) for name, child in reversed(list(module.named_children()))
-            )
+            children = list(module.named_children())
+            stack.extend((prefix + name + ".", child) for name, child in reversed(children))
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """``(dotted_name, parameter)`` pairs in definition order, shared ones once."""

@@ -1,0 +1,358 @@
+"""``fit()``: the training loop, with progress, metrics, history, callbacks and diagnostics."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from minigrad.autograd import no_grad
+from minigrad.diagnostics import GradientFlow
+from minigrad.nn.module import Module
+from minigrad.random import make_rng
+from minigrad.tensor import Tensor, as_float_array
+
+Metric = Callable[[np.ndarray, np.ndarray], float]
+
+
+# --------------------------------------------------------------------------- history
+
+
+class History:
+    """What ``fit()`` recorded: one value per epoch for each loss and metric.
+
+    ``history.history`` maps ``"loss"``, ``"accuracy"``, ``"val_loss"`` ... to lists, as in
+    Keras; ``history["loss"]`` is a shortcut. ``diagnostics`` holds one
+    :class:`~minigrad.diagnostics.GradientFlow` report per epoch when asked for.
+    """
+
+    def __init__(self) -> None:
+        self.history: dict[str, list[float]] = {}
+        self.diagnostics: list[Any] = []
+        self.stopped_epoch: int | None = None
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs ran."""
+        return len(self.history.get("loss", []))
+
+    def last(self) -> dict[str, float]:
+        """The final epoch's values."""
+        return {key: values[-1] for key, values in self.history.items() if values}
+
+    def __repr__(self) -> str:
+        last = ", ".join(f"{k}={v:.4g}" for k, v in self.last().items())
+        return f"History(epochs={self.epochs}, {last})"
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+class Callback:
+    """Base class: override the hooks you need. ``fit`` sets ``self.model`` first."""
+
+    model: Module
+
+    def on_train_begin(self, fit_state: FitState) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], fit_state: FitState) -> None:
+        """Called after each epoch with its losses and metrics; may set
+        ``fit_state.stop_training = True``."""
+
+    def on_train_end(self, fit_state: FitState) -> None:
+        """Called once after the last epoch."""
+
+
+class EarlyStopping(Callback):
+    """Stop when a monitored value has not improved for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : str, default="val_loss"
+        A key of the epoch logs (``"loss"``, ``"val_accuracy"`` ...).
+    patience : int, default=10
+        Epochs without improvement before stopping.
+    min_delta : float, default=0.0
+        The smallest change that counts as an improvement.
+    mode : {"auto", "min", "max"}, default="auto"
+        Whether lower or higher is better; ``"auto"`` takes "max" for accuracy-like names.
+    restore_best_weights : bool, default=True
+        Put back the weights of the best epoch when training ends (Keras's default is
+        False; restoring is what one nearly always wants, so it is the default here).
+    """
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best_weights: bool = True) -> None:
+        if patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if mode == "auto":
+            mode = "max" if "acc" in monitor else "min"
+        self.monitor, self.patience, self.min_delta = monitor, patience, abs(min_delta)
+        self.mode, self.restore_best_weights = mode, restore_best_weights
+        self.best = math.inf if mode == "min" else -math.inf
+        self.best_epoch: int | None = None
+        self.best_state: dict[str, np.ndarray] | None = None
+        self.wait = 0
+
+    def on_train_begin(self, fit_state: FitState) -> None:
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch, self.best_state, self.wait = None, None, 0
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], fit_state: FitState) -> None:
+        if self.monitor not in logs:
+            raise KeyError(
+                f"EarlyStopping: monitored value {self.monitor!r} is not logged; available: "
+                f"{', '.join(sorted(logs))} (val_* values need validation_data)"
+            )
+        value = logs[self.monitor]
+        better = (value < self.best - self.min_delta if self.mode == "min"
+                  else value > self.best + self.min_delta)
+        if better:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_state = self.model.state_dict()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            fit_state.stop_training = True
+
+    def on_train_end(self, fit_state: FitState) -> None:
+        if self.restore_best_weights and self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> float:
+    """Share of correct predictions.
+
+    With one output per sample the prediction is ``y_pred > threshold``; with several it is
+    the arg-max, compared with integer labels or with the arg-max of one-hot targets.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_pred.ndim >= 2 and y_pred.shape[-1] > 1:
+        labels = y_true.argmax(axis=-1) if y_true.ndim == y_pred.ndim else y_true
+        return float(np.mean(y_pred.argmax(axis=-1) == labels))
+    predicted = (y_pred.reshape(len(y_pred), -1) > threshold).astype(int)
+    return float(np.mean(predicted == np.asarray(y_true).reshape(len(y_true), -1)))
+
+
+def _resolve_metrics(metrics: Iterable[str | Metric], threshold: float
+                     ) -> list[tuple[str, Metric]]:
+    resolved: list[tuple[str, Metric]] = []
+    for metric in metrics:
+        if metric in ("accuracy", "acc"):
+            resolved.append(("accuracy", lambda t, p: accuracy(t, p, threshold)))
+        elif callable(metric):
+            resolved.append((getattr(metric, "__name__", "metric"), metric))
+        else:
+            raise ValueError(f"fit: unknown metric {metric!r}; use 'accuracy' or a callable "
+                             "metric(y_true, y_pred) -> float")
+    return resolved
+
+
+# --------------------------------------------------------------------------- fit
+
+
+class FitState:
+    """Shared by ``fit`` and its callbacks: set ``stop_training`` to end after this epoch."""
+
+    def __init__(self, model: Module, history: History) -> None:
+        self.model, self.history, self.stop_training = model, history, False
+
+
+def _as_batchable(name: str, values: Any) -> np.ndarray:
+    if isinstance(values, Tensor):
+        values = values.data
+    array = np.asarray(values)
+    if array.ndim == 0:
+        raise ValueError(f"fit: {name} must have a batch axis, got a scalar")
+    return array
+
+
+def fit(
+    model: Module,
+    X: Any,
+    y: Any,
+    loss: Callable[[Tensor, Any], Tensor],
+    optimizer: Any,
+    epochs: int = 1,
+    batch_size: int | None = 32,
+    validation_data: tuple[Any, Any] | None = None,
+    metrics: Sequence[str | Metric] = ("accuracy",),
+    callbacks: Sequence[Callback] = (),
+    verbose: int = 1,
+    shuffle: bool = True,
+    rng: Any = None,
+    diagnostics: bool = False,
+) -> History:
+    """Train ``model`` on ``(X, y)`` and return a :class:`History`.
+
+    Parameters
+    ----------
+    model : Module
+    X, y : array_like
+        Inputs and targets, with samples along the first axis.
+    loss : callable
+        A loss such as ``nn.BCELoss()``, called as ``loss(prediction, target)``.
+    optimizer : Optimizer
+        Built on ``model.parameters()``.
+    epochs : int, default=1
+    batch_size : int or None, default=32
+        ``None`` trains on the whole set at once.
+    validation_data : (X_val, y_val), optional
+        Evaluated after each epoch (in eval mode, without gradients) as ``val_loss`` and
+        ``val_<metric>``.
+    metrics : sequence, default=("accuracy",)
+        ``"accuracy"`` or callables ``metric(y_true, y_pred) -> float``. Accuracy thresholds
+        a single output at 0.5 (at 0 for ``BCEWithLogitsLoss``, whose outputs are logits).
+    callbacks : sequence of Callback
+        For example ``EarlyStopping(monitor="val_loss", patience=20)``.
+    verbose : {0, 1, 2}, default=1
+        0 silent, 1 a progress bar with the latest loss and metrics, 2 one line per epoch.
+    shuffle : bool, default=True
+        Reshuffle the samples each epoch.
+    rng : None, int or Generator
+        Seed of the shuffling (None draws from ``mg.manual_seed``'s root generator).
+    diagnostics : bool, default=False
+        Record gradient-flow diagnostics each epoch (per layer gradient norm, dead
+        ReLU-family units, saturated sigmoid/tanh units) into ``history.diagnostics``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad import nn, optim
+    >>> X, y = mg.data.make_xor()
+    >>> model = nn.Sequential(nn.Dense(2, 8, rng=0), nn.Tanh(), nn.Dense(8, 1, rng=1),
+    ...                       nn.Sigmoid())
+    >>> opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    >>> history = mg.fit(model, X, y.reshape(-1, 1), loss=nn.BCELoss(), optimizer=opt,
+    ...                  epochs=200, batch_size=4, verbose=0, rng=0)
+    >>> history["accuracy"][-1]
+    1.0
+    """
+    X_arr, y_arr = _as_batchable("X", X), _as_batchable("y", y)
+    if len(X_arr) != len(y_arr):
+        raise ValueError(f"fit: X has {len(X_arr)} samples but y has {len(y_arr)}")
+    if len(X_arr) == 0:
+        raise ValueError("fit: X and y are empty")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
+            batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
+    for name in ("zero_grad", "step"):
+        if not callable(getattr(optimizer, name, None)):
+            raise TypeError(f"fit: optimizer must have {name}(); got {type(optimizer).__name__}")
+    X_arr = as_float_array(X_arr, where="fit(X)")
+    if validation_data is not None:
+        if len(validation_data) != 2:
+            raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
+        X_val = as_float_array(_as_batchable("X_val", validation_data[0]), where="fit(X_val)")
+        y_val = _as_batchable("y_val", validation_data[1])
+
+    threshold = 0.0 if type(loss).__name__ == "BCEWithLogitsLoss" else 0.5
+    metric_fns = _resolve_metrics(metrics, threshold)
+    batch = len(X_arr) if batch_size is None else int(batch_size)
+    order_rng = make_rng(rng)
+    history = History()
+    state = FitState(model, history)
+    for callback in callbacks:
+        callback.model = model
+        callback.on_train_begin(state)
+    flow = GradientFlow(model) if diagnostics else None
+
+    bar = None
+    if verbose == 1:
+        from tqdm.auto import tqdm  # lazy: only a run that shows progress pays for tqdm
+
+        bar = tqdm(total=int(epochs), unit="epoch", leave=True, dynamic_ncols=True)
+    try:
+        for epoch in range(int(epochs)):
+            model.train()
+            order = order_rng.permutation(len(X_arr)) if shuffle else np.arange(len(X_arr))
+            total_loss, outputs, targets = 0.0, [], []
+            if flow is not None:
+                flow.start_epoch()
+            for start in range(0, len(X_arr), batch):
+                index = order[start:start + batch]
+                xb, yb = X_arr[index], y_arr[index]
+                prediction = model(xb)
+                value = loss(prediction, yb)
+                optimizer.zero_grad()
+                value.backward()
+                if flow is not None:
+                    flow.record_step()
+                optimizer.step()
+                loss_value = value.item()
+                if not math.isfinite(loss_value):
+                    raise FloatingPointError(
+                        f"fit: the loss became {loss_value} at epoch {epoch + 1}; lower the "
+                        "learning rate, or find the first bad op with mg.detect_anomaly()"
+                    )
+                total_loss += loss_value * len(index)
+                if metric_fns:
+                    outputs.append(prediction.data)
+                    targets.append(yb)
+            logs = {"loss": total_loss / len(X_arr)}
+            if metric_fns:
+                y_seen, out_seen = np.concatenate(targets), np.concatenate(outputs)
+                for name, fn in metric_fns:
+                    logs[name] = float(fn(y_seen, out_seen))
+            if flow is not None:
+                history.diagnostics.append(flow.end_epoch())
+            if validation_data is not None:
+                logs.update(_evaluate(model, X_val, y_val, loss, metric_fns, prefix="val_"))
+            for key, value_ in logs.items():
+                history.history.setdefault(key, []).append(value_)
+            for callback in callbacks:
+                callback.on_epoch_end(epoch, logs, state)
+            if bar is not None:
+                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
+                bar.update(1)
+            elif verbose == 2:
+                shown = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+                print(f"Epoch {epoch + 1}/{epochs} - {shown}")
+            if state.stop_training:
+                history.stopped_epoch = epoch
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+        if flow is not None:
+            flow.remove()
+    model.eval()
+    for callback in callbacks:
+        callback.on_train_end(state)
+    return history
+
+
+def _evaluate(model: Module, X: np.ndarray, y: np.ndarray, loss: Callable[..., Tensor],
+              metric_fns: list[tuple[str, Metric]], prefix: str = "") -> dict[str, float]:
+    model.eval()
+    with no_grad():
+        prediction = model(X)
+        logs = {prefix + "loss": loss(prediction, y).item()}
+    for name, fn in metric_fns:
+        logs[prefix + name] = float(fn(y, prediction.data))
+    return logs
+
+
+def evaluate(model: Module, X: Any, y: Any, loss: Callable[..., Tensor],
+             metrics: Sequence[str | Metric] = ("accuracy",)) -> dict[str, float]:
+    """Loss and metrics of ``model`` on ``(X, y)`` in eval mode, without gradients."""
+    threshold = 0.0 if type(loss).__name__ == "BCEWithLogitsLoss" else 0.5
+    X_arr = as_float_array(_as_batchable("X", X), where="evaluate(X)")
+    return _evaluate(model, X_arr, _as_batchable("y", y), loss,
+                     _resolve_metrics(metrics, threshold))
