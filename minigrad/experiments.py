@@ -1,0 +1,228 @@
+"""The lessons' experiments, shared by the examples and the ``minigrad`` command.
+
+``load_dataset`` names the toy problems (and scikit-learn's bundled digits), ``make_mlp``
+builds a multi-layer perceptron with any registered activation, and
+``compare_activations`` trains one such network per activation and seed and summarises
+what happened: the table of the XOR lesson, for any dataset.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from minigrad import data, nn, optim
+from minigrad.diagnostics import RELU_FAMILY
+from minigrad.random import make_rng
+from minigrad.train import History, evaluate, fit
+
+DATASETS = ("xor", "moons", "circles", "spirals", "blobs", "digits")
+
+
+@dataclass
+class Dataset:
+    """Train and test parts of a classification problem."""
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X_train.shape[1])
+
+
+def load_dataset(name: str, n_samples: int | None = None, noise: float | None = None,
+                 seed: int = 0) -> Dataset:
+    """A named problem, split 75/25 (stratified) and standardized on its training part.
+
+    XOR is the four corners of the square, used for training and testing alike: the lesson
+    is whether the network can represent it at all. ``digits`` needs scikit-learn.
+    """
+    key = name.lower()
+    if key == "xor":
+        X, y = data.make_xor()
+        return Dataset("xor", X, y, X, y, 2)
+    if key == "digits":
+        try:
+            from sklearn.datasets import load_digits
+        except ImportError:
+            raise ImportError(
+                "the digits dataset ships with scikit-learn: pip install 'minigrad[sklearn]'"
+            ) from None
+        bunch = load_digits()
+        X, y = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+        test_size = 0.2
+    elif key in ("moons", "circles", "spirals", "blobs"):
+        n = 300 if n_samples is None else n_samples
+        make = getattr(data, f"make_{key}")
+        default_noise = {"moons": 0.2, "circles": 0.1, "spirals": 0.2, "blobs": 1.0}[key]
+        amount = default_noise if noise is None else noise
+        if key == "blobs":
+            X, y = make(n_samples=n, cluster_std=amount, rng=seed)
+        else:
+            X, y = make(n_samples=n, noise=amount, rng=seed)
+        test_size = 0.25
+    else:
+        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+    X_train, X_test, y_train, y_test = data.train_test_split(
+        X, y, test_size=test_size, rng=seed, stratify=y)
+    X_train, X_test = data.standardize(X_train, X_test)
+    return Dataset(key, X_train, y_train, X_test, y_test, int(y.max()) + 1)
+
+
+def make_mlp(n_inputs: int, hidden: Sequence[int], n_outputs: int, activation: str,
+             rng: Any = None, init: str | None = None, **activation_kwargs: Any) -> nn.Sequential:
+    """Dense layers of the given widths with ``activation`` between them (none at the end).
+
+    ``activation="identity"`` gives a purely linear model. The weight init defaults to
+    He for ReLU-family activations and Xavier for the rest.
+    """
+    generator = make_rng(rng)
+    scheme = init or ("he" if nn.get_activation(activation, **activation_kwargs).__class__
+                      .__name__ in RELU_FAMILY else "xavier")
+    layers: list[nn.Module] = []
+    width = n_inputs
+    for size in hidden:
+        layers.append(nn.Dense(width, size, init=scheme, rng=generator))
+        layers.append(nn.get_activation(activation, **activation_kwargs))
+        width = size
+    layers.append(nn.Dense(width, n_outputs, init="xavier", rng=generator))
+    return nn.Sequential(*layers)
+
+
+def output_setup(n_classes: int) -> tuple[int, Any]:
+    """Output width and loss: one logit with BCE-with-logits for two classes, else softmax
+    cross-entropy on ``n_classes`` logits."""
+    if n_classes == 2:
+        return 1, nn.BCEWithLogitsLoss()
+    return n_classes, nn.CrossEntropyLoss()
+
+
+def targets_for(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Labels shaped for the loss of :func:`output_setup`."""
+    return y.reshape(-1, 1).astype(np.float64) if n_classes == 2 else y
+
+
+def make_optimizer(name: str, params: Any, lr: float) -> Any:
+    """``"sgd"`` (momentum 0.9) or ``"adam"``."""
+    key = name.lower()
+    if key == "sgd":
+        return optim.SGD(params, lr=lr, momentum=0.9)
+    if key == "adam":
+        return optim.Adam(params, lr=lr)
+    raise ValueError(f"unknown optimizer {name!r}; choose sgd or adam")
+
+
+@dataclass
+class RunResult:
+    """One training run of one activation and seed."""
+
+    activation: str
+    seed: int
+    model: nn.Sequential
+    history: History
+    train_accuracy: float
+    test_accuracy: float
+    final_loss: float
+    epochs_to_perfect: int | None
+    dead_share: float | None
+
+
+def train_run(dataset: Dataset, activation: str, seed: int, hidden: Sequence[int],
+              epochs: int, lr: float, optimizer: str = "sgd", batch_size: int | None = None,
+              verbose: int = 0) -> RunResult:
+    """Train one MLP on ``dataset`` and measure it."""
+    n_out, loss = output_setup(dataset.n_classes)
+    model = make_mlp(dataset.n_features, hidden, n_out, activation, rng=seed)
+    opt = make_optimizer(optimizer, model.parameters(), lr)
+    y_train = targets_for(dataset.y_train, dataset.n_classes)
+    history = fit(model, dataset.X_train, y_train, loss=loss, optimizer=opt, epochs=epochs,
+                  batch_size=batch_size, verbose=verbose, rng=seed, diagnostics=False)
+    train = evaluate(model, dataset.X_train, y_train, loss)
+    test = evaluate(model, dataset.X_test, targets_for(dataset.y_test, dataset.n_classes), loss)
+    perfect = [i + 1 for i, acc in enumerate(history["accuracy"]) if acc == 1.0]
+    from minigrad.diagnostics import gradient_flow
+
+    dead = [row.dead_share for row in gradient_flow(model, dataset.X_train, y_train, loss)
+            if row.dead_share is not None]
+    return RunResult(activation, seed, model, history, train["accuracy"], test["accuracy"],
+                     train["loss"], perfect[0] if perfect else None,
+                     float(np.mean(dead)) if dead else None)
+
+
+@dataclass
+class Summary:
+    """All seeds of one activation."""
+
+    activation: str
+    runs: list[RunResult] = field(default_factory=list)
+
+    @property
+    def converged(self) -> int:
+        """Seeds whose final training accuracy is 100%."""
+        return sum(run.train_accuracy == 1.0 for run in self.runs)
+
+    def median(self, attribute: str) -> float:
+        return float(statistics.median(getattr(run, attribute) for run in self.runs))
+
+    @property
+    def median_epochs_to_perfect(self) -> float | None:
+        reached = [run.epochs_to_perfect for run in self.runs if run.epochs_to_perfect]
+        return float(statistics.median(reached)) if reached else None
+
+    @property
+    def best_run(self) -> RunResult:
+        return max(self.runs, key=lambda run: (run.test_accuracy, -run.final_loss))
+
+
+def compare_activations(dataset: Dataset, activations: Sequence[str], seeds: int = 5,
+                        hidden: Sequence[int] = (8,), epochs: int = 300, lr: float = 0.1,
+                        optimizer: str = "sgd", batch_size: int | None = None,
+                        progress: bool = False) -> list[Summary]:
+    """Train every activation on ``seeds`` seeds; one :class:`Summary` per activation."""
+    summaries = []
+    jobs = [(name, seed) for name in activations for seed in range(seeds)]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), unit="run", leave=False)
+    try:
+        for name in activations:
+            summary = Summary(name)
+            for seed in range(seeds):
+                summary.runs.append(train_run(dataset, name, seed, hidden, epochs, lr,
+                                              optimizer, batch_size))
+                if bar is not None:
+                    bar.set_postfix_str(name)
+                    bar.update(1)
+            summaries.append(summary)
+    finally:
+        if bar is not None:
+            bar.close()
+    return summaries
+
+
+def format_table(summaries: Sequence[Summary], seeds: int) -> str:
+    """The comparison as a text table (medians over seeds)."""
+    header = (f"{'activation':<13}{'final loss':>11}{'train acc':>10}{'test acc':>9}"
+              f"{'epochs to 100%':>16}{'converged':>11}{'dead units':>12}")
+    lines = [header, "-" * len(header)]
+    for s in summaries:
+        epochs = s.median_epochs_to_perfect
+        dead = [r.dead_share for r in s.runs if r.dead_share is not None]
+        lines.append(
+            f"{s.activation:<13}{s.median('final_loss'):>11.4f}{s.median('train_accuracy'):>10.2f}"
+            f"{s.median('test_accuracy'):>9.2f}{'-' if epochs is None else f'{epochs:.0f}':>16}"
+            f"{f'{s.converged}/{seeds}':>11}"
+            f"{'-' if not dead else f'{100 * float(np.mean(dead)):.0f}%':>12}"
+        )
+    return "\n".join(lines)
