@@ -20,8 +20,9 @@ from minigrad.autograd import (
     set_grad_enabled,
     unbroadcast,
 )
-from minigrad import nn
+from minigrad import data, nn, optim
 from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.io import load, save
 from minigrad.random import manual_seed
 from minigrad.train import Callback, EarlyStopping, History, evaluate, fit
 from minigrad.tensor import (
@@ -51,16 +52,20 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "concatenate",
+    "data",
     "detect_anomaly",
     "enable_grad",
     "get_default_dtype",
     "gradcheck",
     "is_grad_enabled",
+    "load",
     "manual_seed",
     "maximum",
     "minimum",
     "nn",
     "no_grad",
+    "optim",
+    "save",
     "set_default_dtype",
     "set_grad_enabled",
     "stack",

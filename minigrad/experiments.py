@@ -33,6 +33,8 @@ class Dataset:
     X_test: np.ndarray
     y_test: np.ndarray
     n_classes: int
+    # XOR is the classic 2-H-1 network: one logit. The others use softmax cross-entropy.
+    single_output: bool = False
 
     @property
     def n_features(self) -> int:
@@ -49,7 +51,7 @@ def load_dataset(name: str, n_samples: int | None = None, noise: float | None = 
     key = name.lower()
     if key == "xor":
         X, y = data.make_xor()
-        return Dataset("xor", X, y, X, y, 2)
+        return Dataset("xor", X, y, X, y, 2, single_output=True)
     if key == "digits":
         try:
             from sklearn.datasets import load_digits
@@ -74,7 +76,8 @@ def load_dataset(name: str, n_samples: int | None = None, noise: float | None = 
         raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
     X_train, X_test, y_train, y_test = data.train_test_split(
         X, y, test_size=test_size, rng=seed, stratify=y)
-    X_train, X_test = data.standardize(X_train, X_test)
+    scaler = data.Standardizer().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     return Dataset(key, X_train, y_train, X_test, y_test, int(y.max()) + 1)
 
 
@@ -98,17 +101,17 @@ def make_mlp(n_inputs: int, hidden: Sequence[int], n_outputs: int, activation: s
     return nn.Sequential(*layers)
 
 
-def output_setup(n_classes: int) -> tuple[int, Any]:
-    """Output width and loss: one logit with BCE-with-logits for two classes, else softmax
-    cross-entropy on ``n_classes`` logits."""
-    if n_classes == 2:
+def output_setup(dataset: Dataset) -> tuple[int, Any]:
+    """Output width and loss: one logit with BCE-with-logits for a single-output problem,
+    else softmax cross-entropy on ``n_classes`` logits."""
+    if dataset.single_output:
         return 1, nn.BCEWithLogitsLoss()
-    return n_classes, nn.CrossEntropyLoss()
+    return dataset.n_classes, nn.CrossEntropyLoss()
 
 
-def targets_for(y: np.ndarray, n_classes: int) -> np.ndarray:
+def targets_for(dataset: Dataset, y: np.ndarray) -> np.ndarray:
     """Labels shaped for the loss of :func:`output_setup`."""
-    return y.reshape(-1, 1).astype(np.float64) if n_classes == 2 else y
+    return y.reshape(-1, 1).astype(np.float64) if dataset.single_output else y
 
 
 def make_optimizer(name: str, params: Any, lr: float) -> Any:
@@ -140,14 +143,14 @@ def train_run(dataset: Dataset, activation: str, seed: int, hidden: Sequence[int
               epochs: int, lr: float, optimizer: str = "sgd", batch_size: int | None = None,
               verbose: int = 0) -> RunResult:
     """Train one MLP on ``dataset`` and measure it."""
-    n_out, loss = output_setup(dataset.n_classes)
+    n_out, loss = output_setup(dataset)
     model = make_mlp(dataset.n_features, hidden, n_out, activation, rng=seed)
     opt = make_optimizer(optimizer, model.parameters(), lr)
-    y_train = targets_for(dataset.y_train, dataset.n_classes)
+    y_train = targets_for(dataset, dataset.y_train)
     history = fit(model, dataset.X_train, y_train, loss=loss, optimizer=opt, epochs=epochs,
                   batch_size=batch_size, verbose=verbose, rng=seed, diagnostics=False)
     train = evaluate(model, dataset.X_train, y_train, loss)
-    test = evaluate(model, dataset.X_test, targets_for(dataset.y_test, dataset.n_classes), loss)
+    test = evaluate(model, dataset.X_test, targets_for(dataset, dataset.y_test), loss)
     perfect = [i + 1 for i, acc in enumerate(history["accuracy"]) if acc == 1.0]
     from minigrad.diagnostics import gradient_flow
 
@@ -192,7 +195,7 @@ def compare_activations(dataset: Dataset, activations: Sequence[str], seeds: int
     jobs = [(name, seed) for name in activations for seed in range(seeds)]
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         bar = tqdm(total=len(jobs), unit="run", leave=False)
     try:

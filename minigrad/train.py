@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import no_grad
+from minigrad.data import iterate_batches
 from minigrad.diagnostics import GradientFlow
 from minigrad.nn.module import Module
 from minigrad.random import make_rng
@@ -275,19 +276,16 @@ def fit(
 
     bar = None
     if verbose == 1:
-        from tqdm.auto import tqdm  # lazy: only a run that shows progress pays for tqdm
+        from tqdm import tqdm  # lazy: only a run that shows progress pays for tqdm
 
         bar = tqdm(total=int(epochs), unit="epoch", leave=True, dynamic_ncols=True)
     try:
         for epoch in range(int(epochs)):
             model.train()
-            order = order_rng.permutation(len(X_arr)) if shuffle else np.arange(len(X_arr))
             total_loss, outputs, targets = 0.0, [], []
             if flow is not None:
                 flow.start_epoch()
-            for start in range(0, len(X_arr), batch):
-                index = order[start:start + batch]
-                xb, yb = X_arr[index], y_arr[index]
+            for xb, yb in iterate_batches(X_arr, y_arr, batch, shuffle=shuffle, rng=order_rng):
                 prediction = model(xb)
                 value = loss(prediction, yb)
                 optimizer.zero_grad()
@@ -301,7 +299,7 @@ def fit(
                         f"fit: the loss became {loss_value} at epoch {epoch + 1}; lower the "
                         "learning rate, or find the first bad op with mg.detect_anomaly()"
                     )
-                total_loss += loss_value * len(index)
+                total_loss += loss_value * len(xb)
                 if metric_fns:
                     outputs.append(prediction.data)
                     targets.append(yb)

@@ -48,15 +48,18 @@ class Module:
 
     # ----------------------------------------------------------------- discovery
 
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        """Direct sub-modules with their attribute names (list items as ``name.i``)."""
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        """Attributes in assignment order, with list and tuple items as ``name.i``."""
         for name, value in vars(self).items():
-            if isinstance(value, Module):
-                yield name, value
-            elif isinstance(value, (list, tuple)):
+            if isinstance(value, (list, tuple)):
                 for i, item in enumerate(value):
-                    if isinstance(item, Module):
-                        yield f"{name}.{i}", item
+                    yield f"{name}.{i}", item
+            else:
+                yield name, value
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Direct sub-modules with their names."""
+        return ((name, value) for name, value in self._members() if isinstance(value, Module))
 
     def children(self) -> Iterator[Module]:
         for _, child in self.named_children():
@@ -74,27 +77,19 @@ class Module:
         for name, child in self.named_children():
             yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
 
-    def _own(self, kind: type) -> Iterator[tuple[str, Tensor]]:
-        for name, value in vars(self).items():
-            if isinstance(value, kind):
-                yield name, value
-            elif isinstance(value, (list, tuple)):
-                for i, item in enumerate(value):
-                    if isinstance(item, kind):
-                        yield f"{name}.{i}", item
+    def _own(self, kind: type) -> Iterator[tuple[str, Any]]:
+        return ((name, value) for name, value in self._members() if isinstance(value, kind))
 
-    def _named(self, kind: type) -> Iterator[tuple[str, Tensor]]:
-        seen: set[int] = set()
-        stack: list[tuple[str, Module]] = [("", self)]
-        # Explicit pre-order walk: own tensors first, then children in definition order.
-        while stack:
-            prefix, module = stack.pop()
-            for name, tensor in module._own(kind):
-                if id(tensor) not in seen:
-                    seen.add(id(tensor))
-                    yield prefix + name, tensor
-            children = list(module.named_children())
-            stack.extend((prefix + name + ".", child) for name, child in reversed(children))
+    def _named(self, kind: type, prefix: str = "", seen: set[int] | None = None
+               ) -> Iterator[tuple[str, Any]]:
+        seen = set() if seen is None else seen
+        for name, value in self._members():
+            if isinstance(value, kind):
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    yield prefix + name, value
+            elif isinstance(value, Module):
+                yield from value._named(kind, f"{prefix}{name}.", seen)
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """``(dotted_name, parameter)`` pairs in definition order, shared ones once."""
@@ -245,12 +240,8 @@ class Sequential(Module):
                 )
         self.layers = list(layers)
 
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        for i, layer in enumerate(self.layers):
-            yield str(i), layer
-
-    def _own(self, kind: type) -> Iterator[tuple[str, Tensor]]:
-        return iter(())
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        return ((str(i), layer) for i, layer in enumerate(self.layers))
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:
