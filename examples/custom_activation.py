@@ -50,7 +50,7 @@ def main() -> None:
     print("registered; get_activation('squareplus') ->", nn.get_activation("squareplus"))
 
     summaries = compare_activations(load_dataset("xor"), ["relu", "squareplus"], seeds=5,
-                                    hidden=(4,), epochs=300, lr=0.1)
+                                    hidden=(4,), epochs=500, lr=0.5)
     print(format_table(summaries, seeds=5))
 
 

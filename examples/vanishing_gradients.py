@@ -3,7 +3,7 @@
 A 10-layer network (9 hidden layers of 32 units) with sigmoid, tanh, ReLU or swish between
 the layers. Before training, one backward pass shows the gradient norm of every layer: with
 sigmoid (whose derivative is at most 1/4) it shrinks by orders of magnitude toward the
-input, so the first layers barely learn; ReLU and swish keep it flat. Then each network
+input, so the first layers barely learn; tanh, ReLU and swish keep it level. Then each network
 trains for a few epochs with diagnostics on, which reports the share of dead ReLU units and
 of saturated sigmoid/tanh units.
 

@@ -20,7 +20,7 @@ from minigrad.nn import activation_names
 
 
 def run(activations: Sequence[str] | None = None, seeds: int = 10, hidden: int = 4,
-        epochs: int = 300, lr: float = 0.1, plot: str | None = "xor.png") -> list[Summary]:
+        epochs: int = 500, lr: float = 0.5, plot: str | None = "xor.png") -> list[Summary]:
     """Train and print the comparison; save the decision regions when ``plot`` is given."""
     names = list(activations) if activations else (
         ["identity"] + [n for n in activation_names() if n not in ("identity", "threshold")])
@@ -33,7 +33,8 @@ def run(activations: Sequence[str] | None = None, seeds: int = 10, hidden: int =
     if plot:
         from minigrad import plot as pictures
 
-        models = {s.activation: s.best_run.model for s in summaries}
+        models = {f"{s.activation} ({s.converged}/{seeds} seeds)": s.best_run.model
+                  for s in summaries}
         pictures.decision_region_grid(models, dataset.X_train, dataset.y_train, path=plot,
                                       columns=6, threshold=0.0)
         print(f"\ndecision regions of each activation's best seed: {plot}")
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> list[Summary]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--hidden", type=int, default=4)
-    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=500)
     parser.add_argument("--plot", default="xor.png", help="picture path ('' for none)")
     parser.add_argument("--quick", action="store_true",
                         help="identity, sigmoid, tanh and relu with 3 seeds (for the tests)")

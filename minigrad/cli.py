@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", help="train one network per activation and seed; print a table",
         description="The XOR lesson for any dataset: which activations learn it, how fast, "
                     "how reliably over seeds, and how many ReLU units died.")
-    common(compare, epochs=300, lr=0.1, hidden="8")
+    common(compare, epochs=500, lr=0.5, hidden="4")
     compare.add_argument("--activations", default="identity,sigmoid,tanh,relu",
                          metavar="NAMES|all",
                          help="comma-separated registry names or 'all' (default: %(default)s)")
@@ -174,17 +174,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         _needs_matplotlib()
     mg.manual_seed(args.seed)
     dataset = _load(args.dataset)
-    n_out, loss = output_setup(dataset.n_classes)
+    n_out, loss = output_setup(dataset)
     model = make_mlp(dataset.n_features, args.hidden, n_out, args.activation, rng=args.seed)
     opt = make_optimizer(args.optimizer, model.parameters(), args.lr)
     print(f"{dataset.name}: {len(dataset.X_train)} training / {len(dataset.X_test)} test "
           f"samples, {dataset.n_classes} classes")
     print(model)
-    history = mg.fit(model, dataset.X_train, targets_for(dataset.y_train, dataset.n_classes),
+    history = mg.fit(model, dataset.X_train, targets_for(dataset, dataset.y_train),
                      loss=loss, optimizer=opt, epochs=args.epochs, batch_size=args.batch_size,
                      verbose=0 if args.quiet else 1, rng=args.seed)
-    test = mg.evaluate(model, dataset.X_test, targets_for(dataset.y_test, dataset.n_classes),
-                       loss)
+    test = mg.evaluate(model, dataset.X_test, targets_for(dataset, dataset.y_test), loss)
     print(f"final: loss {history['loss'][-1]:.4f}, train accuracy "
           f"{history['accuracy'][-1]:.4f}, test accuracy {test['accuracy']:.4f}")
     if args.save:
@@ -196,7 +195,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if dataset.n_features == 2:
             plot.decision_regions(model, dataset.X_train, dataset.y_train,
                                   title=f"{args.activation} on {dataset.name}", path=args.plot,
-                                  threshold=0.0 if dataset.n_classes == 2 else 0.5)
+                                  threshold=0.0 if dataset.single_output else 0.5)
         else:
             plot.training_curves(history, path=args.plot)
         print(f"saved picture to {args.plot}")
@@ -223,9 +222,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if dataset.n_features != 2:
             raise UsageError(f"--plot draws decision regions of 2-D data; {dataset.name} has "
                              f"{dataset.n_features} features")
-        models = {s.activation: s.best_run.model for s in summaries}
+        models = {f"{s.activation} ({s.converged}/{args.seeds} seeds)": s.best_run.model
+                  for s in summaries}
         plot.decision_region_grid(models, dataset.X_train, dataset.y_train, path=args.plot,
-                                  threshold=0.0 if dataset.n_classes == 2 else 0.5)
+                                  threshold=0.0 if dataset.single_output else 0.5)
         print(f"saved picture to {args.plot}")
     return 0
 

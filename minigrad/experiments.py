@@ -65,7 +65,7 @@ def load_dataset(name: str, n_samples: int | None = None, noise: float | None = 
     elif key in ("moons", "circles", "spirals", "blobs"):
         n = 300 if n_samples is None else n_samples
         make = getattr(data, f"make_{key}")
-        default_noise = {"moons": 0.2, "circles": 0.1, "spirals": 0.2, "blobs": 1.0}[key]
+        default_noise = {"moons": 0.2, "circles": 0.1, "spirals": 0.05, "blobs": 1.0}[key]
         amount = default_noise if noise is None else noise
         if key == "blobs":
             X, y = make(n_samples=n, cluster_std=amount, rng=seed)
@@ -178,7 +178,9 @@ class Summary:
 
     @property
     def median_epochs_to_perfect(self) -> float | None:
-        reached = [run.epochs_to_perfect for run in self.runs if run.epochs_to_perfect]
+        # Only runs that end at 100%: a run that touched 100% and fell back did not learn it.
+        reached = [run.epochs_to_perfect for run in self.runs
+                   if run.epochs_to_perfect and run.train_accuracy == 1.0]
         return float(statistics.median(reached)) if reached else None
 
     @property

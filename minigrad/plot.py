@@ -19,6 +19,8 @@ from minigrad.tensor import Tensor, stack
 STYLE = "seaborn-v0_8-whitegrid"
 
 _SOFTMAX_FAMILY = {"Softmax", "LogSoftmax", "Softmin"}
+SEED_ORDER = ("sigmoid", "relu", "leaky_relu", "relu6", "swish", "hard_swish", "softmax",
+              "identity")
 
 
 def pyplot() -> Any:
@@ -80,7 +82,11 @@ def activation_gallery(
     from minigrad.nn.activations import activation_names, get_activation
 
     plt = pyplot()
-    names = list(names) if names is not None else activation_names()
+    if names is None:
+        # The seed article's eight first, in its order, then the rest alphabetically.
+        seed = [n for n in SEED_ORDER if n in activation_names()]
+        names = seed + [n for n in activation_names() if n not in seed]
+    names = list(names)
     x = np.arange(-10, 10, 0.1) if x is None else np.asarray(x, dtype=float)
     rows = -(-len(names) // columns)
     with plt.style.context(STYLE):
@@ -92,7 +98,7 @@ def activation_gallery(
             ax.plot(x, y, label=f"{name}(x)", color="tab:blue")
             ax.plot(x, dy, label="derivative", color="tab:orange", linestyle="--")
             ax.set_title(repr(layer), fontsize=10)
-            ax.legend(fontsize=7, loc="upper left")
+            ax.legend(fontsize=7, loc="best")
         for ax in list(axes.flat)[len(names):]:
             ax.axis("off")
         fig.tight_layout()
