@@ -35,7 +35,7 @@ def detect_anomaly() -> Iterator[None]:
     ...     y = x.log()          # log(0) = -inf
     Traceback (most recent call last):
     ...
-    minigrad.anomaly.AnomalyError: Log produced -inf in forward ...
+    minigrad.anomaly.AnomalyError: Log produced -inf in forward, called at ...
     """
     previous = _mode.anomaly
     _mode.anomaly = True
@@ -49,9 +49,12 @@ def detect_anomaly() -> Iterator[None]:
 def user_frame() -> str:
     """'file:line in function' of the innermost caller outside minigrad."""
     frame = sys._getframe(1)
-    while frame is not None and os.path.dirname(
-        os.path.abspath(frame.f_code.co_filename)
-    ).startswith(_PACKAGE_DIR):
+    # Compared with a trailing separator: a user directory such as ".../minigrad_demo"
+    # shares the package directory's prefix but is not inside it.
+    inside = _PACKAGE_DIR + os.sep
+    while frame is not None and (
+        os.path.dirname(os.path.abspath(frame.f_code.co_filename)) + os.sep
+    ).startswith(inside):
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return "an unknown place"
@@ -73,7 +76,7 @@ def check_forward(fn: Function, node: Node | None, out: Any) -> None:
     """Called by ``apply`` in anomaly mode after every forward."""
     origin = user_frame()
     if node is not None:
-        node.origin = origin
+        node._origin = origin
     array = np.asarray(out)
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise AnomalyError(
@@ -88,8 +91,8 @@ def check_backward(node: Node, grads: tuple[Any, ...]) -> None:
             continue
         array = np.asarray(grad)
         if not np.isfinite(array).all():
-            name = node.fn.op_name if node.fn is not None else "an op"
+            name = node._fn.op_name if node._fn is not None else "an op"
             raise AnomalyError(
                 f"{name}.backward produced {_describe(array)} in the gradient of input "
-                f"{index}; the forward call was at {node.origin or 'an unknown place'}"
+                f"{index}; the forward call was at {node._origin or 'an unknown place'}"
             )

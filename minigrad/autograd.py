@@ -58,14 +58,17 @@ class set_grad_enabled(contextlib.ContextDecorator):
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self._previous: list[bool] = []
+        # One object may be entered by several threads at once (a decorated function run
+        # in two threads): each thread keeps its own stack of modes to restore.
+        self._previous = threading.local()
 
     def __enter__(self) -> None:
-        self._previous.append(_mode.enabled)
+        stack = self._previous.__dict__.setdefault("stack", [])
+        stack.append(_mode.enabled)
         _mode.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._previous.pop()
+        _mode.enabled = self._previous.stack.pop()
 
 
 class no_grad(set_grad_enabled):
@@ -105,6 +108,13 @@ class Context:
 
     needs_input_grad: tuple[bool, ...]
 
+    if TYPE_CHECKING:
+        # For type checkers only: forward may save any attribute for its backward. At run
+        # time an attribute that was never saved still raises AttributeError.
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
     def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
         self.needs_input_grad = needs_input_grad
 
@@ -117,22 +127,26 @@ class Context:
 class Node(Context):
     """A recorded call: the context of the call plus links to its parents' nodes.
 
-    ``parents[i]`` is the node of input ``i`` (``None`` for an input that needs no
-    gradient). ``retained`` is a weak reference to the output Tensor when the user asked
-    for its gradient with ``retain_grad()``.
+    ``_parents[i]`` is the node of input ``i`` (``None`` for an input that needs no
+    gradient). ``_retained`` is a weak reference to the output Tensor when the user asked
+    for its gradient with ``retain_grad()``; ``_shape`` is the output's shape, which every
+    gradient arriving here must have. The engine's own attributes start with an
+    underscore because the node is also the ``ctx`` of the call: ``forward`` may set
+    ``ctx.shape`` or ``ctx.fn`` freely.
     """
 
-    __slots__ = ("fn", "parents", "retained", "origin")
+    __slots__ = ("_fn", "_parents", "_retained", "_origin", "_shape")
 
     def __init__(
         self, fn: Function, parents: tuple[Node | LeafNode | None, ...],
         needs_input_grad: tuple[bool, ...],
     ) -> None:
         self.needs_input_grad = needs_input_grad
-        self.fn: Function | None = fn
-        self.parents = parents
-        self.retained: weakref.ReferenceType[Tensor] | None = None
-        self.origin: str | None = None
+        self._fn: Function | None = fn
+        self._parents = parents
+        self._retained: weakref.ReferenceType[Tensor] | None = None
+        self._origin: str | None = None
+        self._shape: tuple[int, ...] = ()
 
 
 class LeafNode:
@@ -215,7 +229,10 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
         from minigrad.anomaly import check_forward
 
         check_forward(fn, node, out)
-    return Tensor._wrap(out, node)
+    result = Tensor._wrap(out, node)
+    if node is not None:
+        node._shape = result.data.shape
+    return result
 
 
 # --------------------------------------------------------------------------- backward
@@ -242,16 +259,11 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def _store_grad(tensor: Tensor, grad: np.ndarray, owned: set[int]) -> None:
     """Accumulate ``grad`` into ``tensor.grad`` out of place (PyTorch semantics).
 
-    A stored gradient must be the tensor's own writable array: a broadcast view, the
-    user's upstream array or an array already handed to another leaf is copied first.
+    ``grad`` has the tensor's shape (``run_backward`` checks every gradient). A stored
+    gradient must be the tensor's own writable array: a broadcast view, the user's
+    upstream array or an array already handed to another leaf is copied first.
     """
     data = tensor.data
-    if grad.shape != data.shape:
-        raise RuntimeError(
-            f"backward produced a gradient of shape {grad.shape} for a tensor of shape "
-            f"{data.shape}; a Function's backward must return one gradient per input, "
-            "shaped like that input"
-        )
     if grad.dtype != data.dtype:
         grad = grad.astype(data.dtype)
     elif id(grad) in owned or not grad.flags.writeable or grad.base is not None:
@@ -273,12 +285,12 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
         node = stack.pop()
         if node.__class__ is LeafNode:
             continue
-        if node.fn is None:  # type: ignore[union-attr]
+        if node._fn is None:  # type: ignore[union-attr]
             raise RuntimeError(
                 "backward through a graph a second time: its saved arrays were freed by the "
                 "first backward(); call backward(retain_graph=True) the first time to keep them"
             )
-        for parent in node.parents:  # type: ignore[union-attr]
+        for parent in node._parents:  # type: ignore[union-attr]
             if parent is not None:
                 if parent in pending:
                     pending[parent] += 1
@@ -295,23 +307,24 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
         node = ready.pop()
         dout = grads.pop(node, None)
         if node.__class__ is LeafNode:
-            tensor = node.tensor_ref()  # type: ignore[union-attr]
+            tensor = node.tensor_ref()
             if tensor is not None and dout is not None:
                 _store_grad(tensor, dout, owned)
             continue
-        assert isinstance(node, Node) and node.fn is not None
-        parents = node.parents
+        fn = node._fn  # type: ignore[union-attr]
+        assert isinstance(node, Node) and fn is not None
+        parents = node._parents
         if dout is not None:
-            if node.retained is not None:
-                kept = node.retained()
+            if node._retained is not None:
+                kept = node._retained()
                 if kept is not None:
                     _store_grad(kept, dout, owned)
-            in_grads = node.fn.backward(node, dout)
+            in_grads = fn.backward(node, dout)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             if len(in_grads) != len(parents):
                 raise RuntimeError(
-                    f"{node.fn.op_name}.backward returned {len(in_grads)} gradient(s) for "
+                    f"{fn.op_name}.backward returned {len(in_grads)} gradient(s) for "
                     f"{len(parents)} input(s)"
                 )
             if anomaly:
@@ -323,14 +336,27 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
         if not retain_graph:
             # Free what forward saved as soon as it has been used.
             node.__dict__.clear()
-            node.fn = None
-            node.parents = ()
-        for parent, g in zip(parents, in_grads):
+            node._fn = None
+            node._parents = ()
+        for index, (parent, g) in enumerate(zip(parents, in_grads)):
             if parent is None:
                 continue
             if g is not None:
                 if not isinstance(g, np.ndarray):
                     g = np.asarray(g)
+                # A misshapen gradient must stop here: further down, broadcasting in
+                # accumulation or in unbroadcast would turn it into a silent wrong answer.
+                if parent.__class__ is Node:
+                    shape = parent._shape
+                else:
+                    owner = parent.tensor_ref()
+                    shape = g.shape if owner is None else owner.data.shape
+                if g.shape != shape:
+                    raise RuntimeError(
+                        f"{fn.op_name}.backward returned a gradient of shape {g.shape} for "
+                        f"input {index} of shape {shape}; backward must return one gradient "
+                        "per input, shaped like that input"
+                    )
                 previous = grads.get(parent)
                 # Out of place: never write into an array another branch may still hold.
                 grads[parent] = g if previous is None else previous + g

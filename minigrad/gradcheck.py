@@ -34,7 +34,9 @@ def gradcheck(
     ----------
     fn : callable
         A function of Tensors returning a Tensor, or a layer/module; a module's parameters
-        are checked as well as the inputs.
+        are checked as well as the inputs (in float64), and its parameters (data, dtype,
+        grad) and buffers are as before when gradcheck returns or raises. The module
+        must be deterministic: put Dropout in eval mode.
     *inputs : Tensor or array_like
         The arguments of ``fn``. Tensors with ``requires_grad=True`` are checked; the rest
         are passed as constants.
@@ -53,6 +55,8 @@ def gradcheck(
     ------
     GradcheckError
         Naming the input, the worst element, and the analytic and numeric values.
+    ValueError
+        When no input (and no parameter of the module) requires grad.
 
     Examples
     --------
@@ -71,6 +75,10 @@ def gradcheck(
     ]
     params = _module_parameters(fn)
     saved = [(p, p.data, p.grad) for _, p in params]
+    # Buffers change during the many forward calls (BatchNorm's running statistics, in
+    # place); their values are put back so the check leaves the module as it found it.
+    named_buffers = getattr(fn, "named_buffers", None)
+    buffers = [(b, b.data, b.data.copy()) for _, b in named_buffers()] if named_buffers else []
     try:
         for _, p in params:
             p.data, p.grad = p.data.astype(np.float64), None
@@ -81,6 +89,9 @@ def gradcheck(
     finally:
         for p, data, grad in saved:
             p.data, p.grad = data, grad
+        for b, data, values in buffers:
+            data[...] = values
+            b.data = data
     return True
 
 

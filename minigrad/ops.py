@@ -134,12 +134,22 @@ class Pow(Function):
         x_shape, p_shape = ctx.shapes
         dx = dp = None
         if ctx.needs_grad(0):
-            dx = unbroadcast(dout * p * x ** (p - 1), x_shape)
+            if np.ndim(p) == 0 and p == 0:
+                # d/dx x^0 = 0 everywhere, x = 0 included (as PyTorch), not 0 * inf = NaN.
+                dx = np.zeros(x_shape, dtype=dout.dtype)
+            else:
+                dx = unbroadcast(dout * p * x ** (p - 1), x_shape)
         if ctx.needs_grad(1):
+            # A constant base (a Python number) is taken in the output's dtype: np.log of a
+            # Python number is a float64 scalar, which would turn a float32 gradient float64.
+            base = np.asarray(x, dtype=ctx.out.dtype)
             # Where x <= 0 the log is undefined; like PyTorch, give 0 where x == 0 and
             # let negative bases produce NaN rather than a made-up number.
-            with np.errstate(divide="ignore"):
-                log_x = np.log(np.where(x == 0, 1.0, x)) if np.any(x == 0) else np.log(x)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if np.any(base == 0):
+                    log_x = np.log(np.where(base == 0, 1.0, base))
+                else:
+                    log_x = np.log(base)
             dp = unbroadcast(dout * ctx.out * log_x, p_shape)
         return dx, dp
 
@@ -183,11 +193,13 @@ class MatMul(Function):
         x, y = ctx.x, ctx.y
         x2 = x[np.newaxis, :] if x.ndim == 1 else x
         y2 = y[:, np.newaxis] if y.ndim == 1 else y
+        # Put back the axes that 1-D operands dropped from the product (for 1-D @ 1-D,
+        # a 0-d dout becomes 1x1), so the 2-D formulas apply.
         d2 = dout
-        if x.ndim == 1:
-            d2 = np.expand_dims(d2, -2)
         if y.ndim == 1:
-            d2 = np.expand_dims(d2, -1)
+            d2 = d2[..., np.newaxis]
+        if x.ndim == 1:
+            d2 = d2[..., np.newaxis, :]
         dx = dy = None
         if ctx.needs_grad(0):
             dx = d2 @ np.swapaxes(y2, -1, -2)
@@ -275,7 +287,8 @@ class _Extreme(Function):
         kept = self._reduce(x)
         mask = x == kept
         ctx.mask = mask
-        ctx.count = mask.sum(axis=self.axis, keepdims=True)
+        # Counted in x's dtype: an integer count would turn a float32 gradient float64.
+        ctx.count = mask.sum(axis=self.axis, keepdims=True, dtype=x.dtype)
         if self.keepdims:
             return kept
         return kept.reshape(()) if self.axis is None else np.squeeze(kept, axis=self.axis)
@@ -382,9 +395,9 @@ class Relu(Function):
     """max(x, 0).  d/dx = 1 where x > 0, else 0 (ReLU'(0) = 0, as in PyTorch)."""
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:
-        mask = x > 0
-        ctx.mask = mask
-        return x * mask
+        ctx.mask = x > 0
+        # np.maximum rather than x * mask, which gives -0.0 for negative inputs.
+        return np.maximum(x, 0.0)
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
         return dout * ctx.mask
@@ -524,7 +537,9 @@ class Transpose(Function):
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
         if self.axes is None:
             return np.transpose(dout)
-        return np.transpose(dout, np.argsort(self.axes))
+        # Negative axes are normalised first: argsort of (-1, 0, 1) is not the inverse.
+        ndim = dout.ndim
+        return np.transpose(dout, np.argsort([a % ndim for a in self.axes]))
 
 
 class BroadcastTo(Function):

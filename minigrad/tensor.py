@@ -43,6 +43,11 @@ def as_float_array(data: Any, dtype: Any = None, *, where: str = "Tensor") -> np
     kind = array.dtype.kind
     if kind in "iub":
         array = array.astype(_default_dtype)
+    elif (kind == "f" and array.dtype != _default_dtype and array.dtype == np.float64
+          and not isinstance(data, (np.ndarray, np.generic))):
+        # Python floats (and lists of them) have no dtype of their own: like ints, they
+        # take the default, as the docstring of set_default_dtype promises.
+        array = array.astype(_default_dtype)
     elif kind == "c":
         raise TypeError(f"{where}: complex data ({array.dtype}) is not supported")
     elif kind != "f":
@@ -62,12 +67,14 @@ def _operand(value: Any, op: str) -> Any:
     """An operand for a binary op: Tensors as they are, Python numbers kept weak."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, np.generic):
+        # Checked before Python numbers, since np.float64 is a subclass of float. A NumPy
+        # scalar would promote float32 to float64 (NEP 50); treat it as the Python number
+        # it holds, the way PyTorch does.
+        if value.dtype.kind in "iufb":
+            return value.item()
+    elif isinstance(value, (bool, int, float)):
         return value
-    if isinstance(value, np.generic) and value.dtype.kind in "iuf":
-        # A NumPy scalar would promote float32 to float64 (NEP 50); treat it as the
-        # Python number it holds, the way PyTorch does.
-        return value.item()
     return as_float_array(value, where=op)
 
 
@@ -150,7 +157,7 @@ class Tensor:
     def grad_fn(self) -> Any:
         """The op or layer that made this tensor, or None for a leaf."""
         node = self._node
-        return node.fn if isinstance(node, Node) else None
+        return node._fn if isinstance(node, Node) else None
 
     def _graph_node(self) -> Node | LeafNode:
         node = self._node
@@ -165,7 +172,7 @@ class Tensor:
         if isinstance(node, Node):
             import weakref
 
-            node.retained = weakref.ref(self)
+            node._retained = weakref.ref(self)
         elif not self._requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         return self
@@ -236,6 +243,11 @@ class Tensor:
             raise TypeError("len() of a 0-d Tensor")
         return len(self.data)
 
+    def __bool__(self) -> bool:
+        # NumPy's rule: the truth of the single value (0-d included), ambiguous otherwise.
+        # Without it, bool() fell back to len(): True for [0.0], TypeError for a 0-d tensor.
+        return bool(self.data)
+
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]
@@ -266,8 +278,8 @@ class Tensor:
         extras = []
         if self.data.dtype != np.float64:
             extras.append(f"dtype={self.data.dtype}")
-        if isinstance(self._node, Node) and self._node.fn is not None:
-            extras.append(f"grad_fn={self._node.fn.op_name}")
+        if isinstance(self._node, Node) and self._node._fn is not None:
+            extras.append(f"grad_fn={self._node._fn.op_name}")
         elif self._requires_grad:
             extras.append("requires_grad=True")
         return f"Tensor({body}{''.join(', ' + e for e in extras)})"

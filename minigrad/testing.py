@@ -30,16 +30,46 @@ def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: in
                             max_side=max_side)
 
 
-def _away_from(kinks: Sequence[float], margin: float) -> Any:
-    kinks_array = np.asarray(kinks, dtype=np.float64)
+def _inward(value: float, dtype: np.dtype, toward: float) -> float:
+    """``value`` rounded to the nearest number of ``dtype`` on the ``toward`` side.
+
+    hypothesis refuses float bounds that the element width cannot represent exactly
+    (``low=0.1`` for float32), so bounds are moved inward to the nearest one that can.
+    """
+    rounded = np.asarray(value, dtype=dtype)
+    if (rounded < value < toward) or (toward < value < rounded):
+        rounded = np.nextafter(rounded, np.asarray(toward, dtype=dtype))
+    return float(rounded)
+
+
+def _away_from(kinks: Sequence[float], margin: float, low: float, high: float) -> Any:
+    points = np.sort(np.asarray(kinks, dtype=np.float64))
+    # Zones of radius 2 * margin around the kinks, merged where they touch: a zone's ends
+    # are at least 2 * margin from every kink, so moving a value to an end can never land
+    # it near another kink (moving it 2 * margin past its own kink could).
+    starts, ends = [points[0] - 2 * margin], [points[0] + 2 * margin]
+    for kink in points[1:]:
+        if kink - 2 * margin <= ends[-1]:
+            ends[-1] = kink + 2 * margin
+        else:
+            starts.append(kink - 2 * margin)
+            ends.append(kink + 2 * margin)
+    zone_starts, zone_ends = np.array(starts), np.array(ends)
 
     def push(values: np.ndarray) -> np.ndarray:
-        # Move any value within `margin` of a kink to `2 * margin` past it, so a central
-        # difference of step << margin never straddles the kink.
+        # Move any value within `margin` of a kink to the nearer end of its zone that lies
+        # in [low, high], so a central difference of step << margin never straddles a kink.
         out = values.copy()
-        for kink in kinks_array:
-            near = np.abs(out - kink) < margin
-            out[near] = kink + np.where(out[near] >= kink, 2 * margin, -2 * margin)
+        near = np.zeros(out.shape, dtype=bool)
+        for kink in points:
+            near |= np.abs(out - kink) < margin
+        if near.any():
+            moved = out[near].astype(np.float64)
+            zone = np.searchsorted(zone_starts, moved, side="right") - 1
+            down, up = zone_starts[zone], zone_ends[zone]
+            down_ok, up_ok = down >= low, up <= high
+            go_up = np.where(down_ok & up_ok, up - moved <= moved - down, up_ok)
+            out[near] = np.where(go_up, up, down)
         return out
 
     return push
@@ -55,13 +85,18 @@ def arrays(
 ) -> st.SearchStrategy[np.ndarray]:
     """Finite float arrays in ``[low, high]``, kept ``margin`` away from the ``avoid`` points.
 
-    ``shape`` is a tuple or a strategy of tuples (default: :func:`shapes`).
+    ``shape`` is a tuple or a strategy of tuples (default: :func:`shapes`). A value near a
+    kink is moved to at least ``2 * margin`` from every kink, staying in ``[low, high]``
+    unless the kinks leave no room there. Bounds that ``dtype`` cannot represent exactly
+    are rounded inward.
     """
-    elements = st.floats(low, high, allow_nan=False, allow_infinity=False,
-                         width=np.dtype(dtype).itemsize * 8)
+    dtype = np.dtype(dtype)
+    low_bound, high_bound = _inward(low, dtype, high), _inward(high, dtype, low)
+    elements = st.floats(low_bound, high_bound, allow_nan=False, allow_infinity=False,
+                         width=dtype.itemsize * 8)
     strategy = hnp.arrays(dtype, shape if shape is not None else shapes(), elements=elements)
-    if avoid:
-        strategy = strategy.map(_away_from(avoid, margin)).map(lambda a: a.astype(dtype))
+    if len(avoid):
+        strategy = strategy.map(_away_from(avoid, margin, low, high))
     return strategy
 
 

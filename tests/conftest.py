@@ -1,0 +1,31 @@
+"""Suite-wide settings: hypothesis profiles and warnings as errors.
+
+Select a profile with ``HYPOTHESIS_PROFILE=dev`` (more examples); ``ci`` is the default.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "dev", deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pyproject sets filterwarnings=error too; repeating it here keeps a RuntimeWarning fatal
+    # when the suite runs under another config file (``-c``) or from another directory.
+    config.addinivalue_line("filterwarnings", "error")
+    # When a property fails, hypothesis writes a patch with libcst, whose import warns via
+    # mypy_extensions; as an error that crashes the whole session instead of reporting
+    # the failure. It is a third-party notice, not a warning from code under test.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning"
+    )
