@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from minigrad import data, nn, optim
 from minigrad.anomaly import AnomalyError, detect_anomaly
 from minigrad.autograd import (
     Context,
@@ -20,11 +21,9 @@ from minigrad.autograd import (
     set_grad_enabled,
     unbroadcast,
 )
-from minigrad import data, nn, optim
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.io import load, save
 from minigrad.random import manual_seed
-from minigrad.train import Callback, EarlyStopping, History, evaluate, fit
 from minigrad.tensor import (
     Tensor,
     concatenate,
@@ -35,6 +34,7 @@ from minigrad.tensor import (
     stack,
     where,
 )
+from minigrad.train import Callback, EarlyStopping, History, evaluate, fit
 
 __version__ = "0.1.0"
 

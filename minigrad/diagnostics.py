@@ -47,7 +47,7 @@ class LayerStats:
     saturated_share: float | None = None
 
 
-class FlowReport(list):  # type: ignore[type-arg]
+class FlowReport(list[LayerStats]):
     """A list of :class:`LayerStats`, printable as a table."""
 
     def __str__(self) -> str:
@@ -95,7 +95,7 @@ class GradientFlow:
             if self.recording:
                 units = out.reshape(-1, out.shape[-1]) if out.ndim >= 2 else out.reshape(1, -1)
                 if kind in RELU_FAMILY:
-                    active = (units > 0).any(axis=0)
+                    active = np.asarray((units > 0).any(axis=0))
                     seen = self.active.get(name)
                     self.active[name] = active if seen is None else seen | active
                 else:

@@ -65,6 +65,28 @@ def gradcheck(
     >>> mg.gradcheck(lambda t: (t * t).exp(), x)
     True
     """
+    for name, analytic, numeric in compare_gradients(fn, *inputs, eps=eps, seed=seed):
+        excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+        if not np.all(excess <= 0):  # also catches NaN
+            worst = np.unravel_index(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)),
+                                     excess.shape)
+            raise GradcheckError(
+                f"gradcheck failed for {name} (shape {analytic.shape}) at index "
+                f"{tuple(int(i) for i in worst)}: analytic {analytic[worst]:.8g}, "
+                f"numeric {numeric[worst]:.8g} (tolerance atol={atol} + rtol={rtol} * |numeric|)"
+            )
+    return True
+
+
+def compare_gradients(
+    fn: Callable[..., Tensor], *inputs: Any, eps: float = 1e-6, seed: int = 0,
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``(name, analytic, numeric)`` for every checked input and parameter, as in gradcheck.
+
+    The arrays are float64 vector-Jacobian products with the same random upstream gradient;
+    :func:`gradcheck` compares them with a tolerance, this returns them for inspection
+    (the ``minigrad gradcheck`` command prints the worst difference of each).
+    """
     args = [
         Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad)
         if isinstance(x, Tensor) else x
@@ -85,14 +107,13 @@ def gradcheck(
         checked += params
         if not checked:
             raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
-        _check(fn, args, checked, eps, atol, rtol, seed)
+        return _differences(fn, args, checked, eps, seed)
     finally:
         for p, data, grad in saved:
             p.data, p.grad = data, grad
         for b, data, values in buffers:
             data[...] = values
             b.data = data
-    return True
 
 
 def _module_parameters(fn: Any) -> list[tuple[str, Tensor]]:
@@ -102,10 +123,10 @@ def _module_parameters(fn: Any) -> list[tuple[str, Tensor]]:
     return [(f"parameter {name!r}", p) for name, p in named()]
 
 
-def _check(
+def _differences(
     fn: Callable[..., Tensor], args: list[Any], checked: list[tuple[str, Tensor]],
-    eps: float, atol: float, rtol: float, seed: int,
-) -> None:
+    eps: float, seed: int,
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
     out = fn(*args)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
@@ -118,6 +139,7 @@ def _check(
         with no_grad():
             return float(np.sum(upstream * fn(*args).data))
 
+    results = []
     for name, tensor in checked:
         analytic = tensor.grad if tensor.grad is not None else np.zeros_like(tensor.data)
         numeric = np.empty_like(tensor.data)
@@ -130,12 +152,5 @@ def _check(
             minus = projected()
             flat[i] = original
             numeric_flat[i] = (plus - minus) / (2 * eps)
-        excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
-        if not np.all(excess <= 0):  # also catches NaN
-            worst = np.unravel_index(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)),
-                                     excess.shape)
-            raise GradcheckError(
-                f"gradcheck failed for {name} (shape {tensor.shape}) at index "
-                f"{tuple(int(i) for i in worst)}: analytic {analytic[worst]:.8g}, "
-                f"numeric {numeric[worst]:.8g} (tolerance atol={atol} + rtol={rtol} * |numeric|)"
-            )
+        results.append((name, analytic, numeric))
+    return results

@@ -93,7 +93,7 @@ def activation_gallery(
         fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.6 * rows),
                                  squeeze=False)
         for ax, name in zip(axes.flat, names):
-            layer = get_activation(name, **_gallery_kwargs(name))
+            layer = get_activation(name, **activation_kwargs(name))
             y, dy = activation_curve(layer, x)
             ax.plot(x, y, label=f"{name}(x)", color="tab:blue")
             ax.plot(x, dy, label="derivative", color="tab:orange", linestyle="--")
@@ -105,9 +105,10 @@ def activation_gallery(
     return _finish(fig, path)
 
 
-def _gallery_kwargs(name: str) -> dict[str, Any]:
-    # Threshold has no defaults in PyTorch either; pick values that show its shape.
-    return {"threshold": 1.0, "value": -1.0} if name == "threshold" else {}
+def activation_kwargs(name: str) -> dict[str, Any]:
+    """Hyper-parameters for showing ``name``: none, except for Threshold, which has no
+    defaults (in PyTorch either); 1.0 and -1.0 show its shape."""
+    return {"threshold": 1.0, "value": -1.0} if name.lower() == "threshold" else {}
 
 
 def _grid(X: np.ndarray, steps: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

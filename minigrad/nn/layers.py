@@ -284,6 +284,7 @@ class BatchNorm1d(Layer):
             if self.training and self.running_mean is not None:
                 self._update_running(mean.reshape(-1), var.reshape(-1) * (n / (n - 1)))
         else:
+            assert self.running_mean is not None and self.running_var is not None
             mean = self.running_mean.data.reshape(stat_shape)
             var = self.running_var.data.reshape(stat_shape)
             centered = x - mean
@@ -294,6 +295,7 @@ class BatchNorm1d(Layer):
         if weight is None:
             ctx.weight = None
             return x_hat
+        assert bias is not None  # affine layers have both
         ctx.weight = weight.reshape(stat_shape)
         return x_hat * ctx.weight + bias.reshape(stat_shape)
 

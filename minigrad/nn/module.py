@@ -93,14 +93,14 @@ class Module:
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """``(dotted_name, parameter)`` pairs in definition order, shared ones once."""
-        return self._named(Parameter)  # type: ignore[return-value]
+        return self._named(Parameter)
 
     def parameters(self) -> list[Parameter]:
         """Every parameter, in definition order, shared ones once."""
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self) -> Iterator[tuple[str, Buffer]]:
-        return self._named(Buffer)  # type: ignore[return-value]
+        return self._named(Buffer)
 
     def num_parameters(self) -> int:
         """The number of trainable numbers."""
@@ -138,8 +138,8 @@ class Module:
         unexpected keys (when ``strict``), shape mismatches and non-numeric arrays are
         all listed in one ``ValueError`` and the module is left as it was.
         """
-        targets = dict(self.named_parameters())
-        targets.update(dict(self.named_buffers()))
+        targets: dict[str, Tensor] = dict(self.named_parameters())
+        targets.update(self.named_buffers())
         problems = []
         if strict:
             missing = [k for k in targets if k not in state]
@@ -202,7 +202,7 @@ class Layer(Module, Function):
     then ``dx, *dparams = layer.backward(ctx, dout)``.
     """
 
-    def __call__(self, x: Any) -> Tensor:  # type: ignore[override]
+    def __call__(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = as_float_array(x, where=type(self).__name__)
         return apply(self, x, *[p for _, p in self._own(Parameter)])
@@ -211,7 +211,7 @@ class Layer(Module, Function):
         """The arrays of this layer's own parameters, in the order ``forward`` takes them."""
         return tuple(p.data for _, p in self._own(Parameter))
 
-    def forward(self, ctx: Context, x: np.ndarray, *params: np.ndarray) -> np.ndarray:  # type: ignore[override]
+    def forward(self, ctx: Context, x: np.ndarray, *params: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} does not define forward(ctx, x)")
 
     def backward(self, ctx: Context, dout: np.ndarray) -> Any:
