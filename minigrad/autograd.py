@@ -115,13 +115,25 @@ class Context:
 
         def __setattr__(self, name: str, value: Any) -> None: ...
 
-    def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
-        self.needs_input_grad = needs_input_grad
+    def __init__(self, needs_input_grad: tuple[bool, ...] | None = None) -> None:
+        self.needs_input_grad = EVERY_INPUT if needs_input_grad is None else needs_input_grad
 
     def needs_grad(self, index: int) -> bool:
         """True when input ``index`` wants a gradient (always True for a hand-made context)."""
-        needs = self.needs_input_grad
-        return index >= len(needs) or needs[index]
+        return self.needs_input_grad[index]
+
+
+class _EveryInput(tuple[bool, ...]):
+    """``needs_input_grad`` of a hand-made Context: whatever the index, a gradient is wanted."""
+
+    def __getitem__(self, index: Any) -> bool:  # type: ignore[override]
+        return True
+
+    def __repr__(self) -> str:
+        return "EVERY_INPUT"
+
+
+EVERY_INPUT = _EveryInput()
 
 
 class Node(Context):
@@ -135,18 +147,15 @@ class Node(Context):
     ``ctx.shape`` or ``ctx.fn`` freely.
     """
 
-    __slots__ = ("_fn", "_parents", "_retained", "_origin", "_shape")
+    # Slots for what every node has; the rare ones (`_retained`, `_origin`) fall back to
+    # the class defaults below until set, which keeps node creation to four stores.
+    __slots__ = ("_fn", "_parents", "_shape", "needs_input_grad")
 
-    def __init__(
-        self, fn: Function, parents: tuple[Node | LeafNode | None, ...],
-        needs_input_grad: tuple[bool, ...],
-    ) -> None:
-        self.needs_input_grad = needs_input_grad
-        self._fn: Function | None = fn
-        self._parents = parents
-        self._retained: weakref.ReferenceType[Tensor] | None = None
-        self._origin: str | None = None
-        self._shape: tuple[int, ...] = ()
+    _fn: Function | None
+    _parents: tuple[Node | LeafNode | None, ...]
+    _shape: tuple[int, ...]
+    _retained: weakref.ReferenceType[Tensor] | None = None
+    _origin: str | None = None
 
 
 class LeafNode:
@@ -207,32 +216,59 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
     Tensor inputs are unwrapped to their ``.data``; anything else (Python numbers, index
     arrays, masks) is passed to ``forward`` unchanged and gets no gradient.
     """
+    # The hot path of every op: plain loops, slot access and inlined object creation (no
+    # properties, helper calls or generator expressions), because it runs once per op.
+    mode = _mode
+    grad_on = mode.enabled
     arrays = []
     parents: list[Node | LeafNode | None] = []
+    needs = []
     record = False
-    grad_on = _mode.enabled
     for x in inputs:
         if isinstance(x, Tensor):
             arrays.append(x.data)
-            if grad_on and x.requires_grad:
-                parents.append(x._graph_node())
+            if grad_on and x._requires_grad:
+                parent = x._node
+                if parent is None:
+                    # Made on first use; it refers back weakly (no reference cycle).
+                    parent = x._node = LeafNode(x)
+                parents.append(parent)
+                needs.append(True)
                 record = True
                 continue
         else:
             arrays.append(x)
         parents.append(None)
+        needs.append(False)
 
-    needs = tuple(p is not None for p in parents)
-    node = Node(fn, tuple(parents), needs) if record else None
-    out = fn.forward(node if node is not None else Context(needs), *arrays)
-    if _mode.anomaly:
+    node: Node | None = None
+    if record:
+        node = _new(Node)
+        node._fn = fn
+        node._parents = tuple(parents)
+        node.needs_input_grad = tuple(needs)
+        out = fn.forward(node, *arrays)
+    else:
+        out = fn.forward(Context(tuple(needs)), *arrays)
+    if out.__class__ is not np.ndarray:
+        out = np.asarray(out)
+    if mode.anomaly:
         from minigrad.anomaly import check_forward
 
         check_forward(fn, node, out)
-    result = Tensor._wrap(out, node)
-    if node is not None:
-        node._shape = result.data.shape
+    result = _new(Tensor)
+    result.data = out
+    result.grad = None
+    result._node = node
+    if node is None:
+        result._requires_grad = False
+        return result
+    node._shape = out.shape
+    result._requires_grad = True
     return result
+
+
+_new = object.__new__
 
 
 # --------------------------------------------------------------------------- backward
@@ -279,18 +315,19 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
     by memory only (a chain of 100,000 ops backprops under the default recursion limit).
     """
     # Pass 1: count, for every node, how many recorded calls consume its output.
-    pending: dict[Node | LeafNode, int] = {}
-    stack: list[Node | LeafNode] = [root]
+    # Nodes and leaf nodes travel together here; typed Any to keep the loop unannotated.
+    pending: dict[Any, int] = {}
+    stack: list[Any] = [root]
     while stack:
         node = stack.pop()
         if node.__class__ is LeafNode:
             continue
-        if node._fn is None:  # type: ignore[union-attr]
+        if node._fn is None:
             raise RuntimeError(
                 "backward through a graph a second time: its saved arrays were freed by the "
                 "first backward(); call backward(retain_graph=True) the first time to keep them"
             )
-        for parent in node._parents:  # type: ignore[union-attr]
+        for parent in node._parents:
             if parent is not None:
                 if parent in pending:
                     pending[parent] += 1
@@ -299,10 +336,10 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
                     stack.append(parent)
 
     # Pass 2: a node runs once all its consumers have delivered their gradients.
-    grads: dict[Node | LeafNode, np.ndarray] = {root: grad}
+    grads: dict[Any, np.ndarray] = {root: grad}
     owned = {id(grad)}
     anomaly = _mode.anomaly
-    ready: list[Node | LeafNode] = [root]
+    ready: list[Any] = [root]
     while ready:
         node = ready.pop()
         dout = grads.pop(node, None)
@@ -311,16 +348,17 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
             if tensor is not None and dout is not None:
                 _store_grad(tensor, dout, owned)
             continue
-        fn = node._fn  # type: ignore[union-attr]
-        assert isinstance(node, Node) and fn is not None
+        fn = node._fn
         parents = node._parents
-        if dout is not None:
+        if dout is None:
+            in_grads: tuple[Any, ...] = (None,) * len(parents)
+        else:
             if node._retained is not None:
                 kept = node._retained()
                 if kept is not None:
                     _store_grad(kept, dout, owned)
             in_grads = fn.backward(node, dout)
-            if not isinstance(in_grads, tuple):
+            if in_grads.__class__ is not tuple:
                 in_grads = (in_grads,)
             if len(in_grads) != len(parents):
                 raise RuntimeError(
@@ -331,18 +369,19 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
                 from minigrad.anomaly import check_backward
 
                 check_backward(node, in_grads)
-        else:
-            in_grads = (None,) * len(parents)
         if not retain_graph:
             # Free what forward saved as soon as it has been used.
             node.__dict__.clear()
             node._fn = None
             node._parents = ()
-        for index, (parent, g) in enumerate(zip(parents, in_grads)):
+        index = -1
+        for parent in parents:
+            index += 1
             if parent is None:
                 continue
+            g = in_grads[index]
             if g is not None:
-                if not isinstance(g, np.ndarray):
+                if g.__class__ is not np.ndarray:
                     g = np.asarray(g)
                 # A misshapen gradient must stop here: further down, broadcasting in
                 # accumulation or in unbroadcast would turn it into a silent wrong answer.

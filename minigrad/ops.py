@@ -16,6 +16,12 @@ Axis = int | tuple[int, ...] | None
 
 
 def _shape(value: Any) -> tuple[int, ...]:
+    # Arrays and Python numbers first: np.shape() is a Python-level call, and this runs in
+    # every binary op.
+    if isinstance(value, np.ndarray):
+        return value.shape
+    if isinstance(value, (int, float)):
+        return ()
     return np.shape(value)
 
 
@@ -42,17 +48,21 @@ class Add(Function):
     """x + y.  d/dx = 1, d/dy = 1."""
 
     def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
-        ctx.shapes = (_shape(x), _shape(y))
+        needs = ctx.needs_input_grad
+        if needs[0]:
+            ctx.x_shape = _shape(x)
+        if needs[1]:
+            ctx.y_shape = _shape(y)
         try:
             return x + y
         except ValueError:
             raise _broadcast_error("add", x, y) from None
 
     def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
-        x_shape, y_shape = ctx.shapes
+        needs = ctx.needs_input_grad
         return (
-            unbroadcast(dout, x_shape) if ctx.needs_grad(0) else None,
-            unbroadcast(dout, y_shape) if ctx.needs_grad(1) else None,
+            unbroadcast(dout, ctx.x_shape) if needs[0] else None,
+            unbroadcast(dout, ctx.y_shape) if needs[1] else None,
         )
 
 
@@ -60,17 +70,21 @@ class Sub(Function):
     """x - y.  d/dx = 1, d/dy = -1."""
 
     def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
-        ctx.shapes = (_shape(x), _shape(y))
+        needs = ctx.needs_input_grad
+        if needs[0]:
+            ctx.x_shape = _shape(x)
+        if needs[1]:
+            ctx.y_shape = _shape(y)
         try:
             return x - y
         except ValueError:
             raise _broadcast_error("sub", x, y) from None
 
     def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
-        x_shape, y_shape = ctx.shapes
+        needs = ctx.needs_input_grad
         return (
-            unbroadcast(dout, x_shape) if ctx.needs_grad(0) else None,
-            unbroadcast(-dout, y_shape) if ctx.needs_grad(1) else None,
+            unbroadcast(dout, ctx.x_shape) if needs[0] else None,
+            unbroadcast(-dout, ctx.y_shape) if needs[1] else None,
         )
 
 
@@ -78,20 +92,22 @@ class Mul(Function):
     """x * y.  d/dx = y, d/dy = x."""
 
     def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
-        # Save only what the other side's gradient needs.
-        ctx.y = y if ctx.needs_grad(0) else None
-        ctx.x = x if ctx.needs_grad(1) else None
-        ctx.shapes = (_shape(x), _shape(y))
+        # Save only what the other side's gradient needs (and the shape to reduce it to).
+        needs = ctx.needs_input_grad
+        if needs[0]:
+            ctx.y, ctx.x_shape = y, _shape(x)
+        if needs[1]:
+            ctx.x, ctx.y_shape = x, _shape(y)
         try:
             return x * y
         except ValueError:
             raise _broadcast_error("mul", x, y) from None
 
     def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
-        x_shape, y_shape = ctx.shapes
+        needs = ctx.needs_input_grad
         return (
-            unbroadcast(dout * ctx.y, x_shape) if ctx.needs_grad(0) else None,
-            unbroadcast(dout * ctx.x, y_shape) if ctx.needs_grad(1) else None,
+            unbroadcast(dout * ctx.y, ctx.x_shape) if needs[0] else None,
+            unbroadcast(dout * ctx.x, ctx.y_shape) if needs[1] else None,
         )
 
 
@@ -104,7 +120,7 @@ class Div(Function):
         except ValueError:
             raise _broadcast_error("div", x, y) from None
         ctx.y = y
-        ctx.out = out if ctx.needs_grad(1) else None
+        ctx.out = out if ctx.needs_input_grad[1] else None
         ctx.shapes = (_shape(x), _shape(y))
         return out
 
@@ -112,8 +128,8 @@ class Div(Function):
         x_shape, y_shape = ctx.shapes
         scaled = dout / ctx.y
         return (
-            unbroadcast(scaled, x_shape) if ctx.needs_grad(0) else None,
-            unbroadcast(-scaled * ctx.out, y_shape) if ctx.needs_grad(1) else None,
+            unbroadcast(scaled, x_shape) if ctx.needs_input_grad[0] else None,
+            unbroadcast(-scaled * ctx.out, y_shape) if ctx.needs_input_grad[1] else None,
         )
 
 
@@ -133,13 +149,13 @@ class Pow(Function):
         x, p = ctx.x, ctx.p
         x_shape, p_shape = ctx.shapes
         dx = dp = None
-        if ctx.needs_grad(0):
+        if ctx.needs_input_grad[0]:
             if np.ndim(p) == 0 and p == 0:
                 # d/dx x^0 = 0 everywhere, x = 0 included (as PyTorch), not 0 * inf = NaN.
                 dx = np.zeros(x_shape, dtype=dout.dtype)
             else:
                 dx = unbroadcast(dout * p * x ** (p - 1), x_shape)
-        if ctx.needs_grad(1):
+        if ctx.needs_input_grad[1]:
             # A constant base (a Python number) is taken in the output's dtype: np.log of a
             # Python number is a float64 scalar, which would turn a float32 gradient float64.
             base = np.asarray(x, dtype=ctx.out.dtype)
@@ -201,12 +217,12 @@ class MatMul(Function):
         if x.ndim == 1:
             d2 = d2[..., np.newaxis, :]
         dx = dy = None
-        if ctx.needs_grad(0):
+        if ctx.needs_input_grad[0]:
             dx = d2 @ np.swapaxes(y2, -1, -2)
             if x.ndim == 1:
                 dx = dx.reshape(dx.shape[:-2] + (dx.shape[-1],))
             dx = unbroadcast(dx, x.shape)
-        if ctx.needs_grad(1):
+        if ctx.needs_input_grad[1]:
             dy = np.swapaxes(x2, -1, -2) @ d2
             if y.ndim == 1:
                 dy = dy[..., 0]
@@ -448,8 +464,8 @@ class _Pick(Function):
         x_shape, y_shape = ctx.shapes
         share_x = ctx.share_x
         return (
-            unbroadcast(dout * share_x, x_shape) if ctx.needs_grad(0) else None,
-            unbroadcast(dout * (1.0 - share_x), y_shape) if ctx.needs_grad(1) else None,
+            unbroadcast(dout * share_x, x_shape) if ctx.needs_input_grad[0] else None,
+            unbroadcast(dout * (1.0 - share_x), y_shape) if ctx.needs_input_grad[1] else None,
         )
 
 
@@ -489,10 +505,11 @@ class Where(Function):
     def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any, Any]:
         a_shape, b_shape = ctx.shapes
         zero = np.zeros((), dtype=dout.dtype)
+        needs = ctx.needs_input_grad
         return (
             None,
-            unbroadcast(np.where(ctx.cond, dout, zero), a_shape) if ctx.needs_grad(1) else None,
-            unbroadcast(np.where(ctx.cond, zero, dout), b_shape) if ctx.needs_grad(2) else None,
+            unbroadcast(np.where(ctx.cond, dout, zero), a_shape) if needs[1] else None,
+            unbroadcast(np.where(ctx.cond, zero, dout), b_shape) if needs[2] else None,
         )
 
 
