@@ -22,7 +22,6 @@ from minigrad.autograd import (
     unbroadcast,
 )
 from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad.io import load, save
 from minigrad.random import manual_seed
 from minigrad.tensor import (
     Tensor,
@@ -39,6 +38,8 @@ from minigrad.train import Callback, EarlyStopping, History, evaluate, fit
 __version__ = "0.1.0"
 
 _LAZY_MODULES = {"testing", "plot", "cli"}
+# save/load pull in zipfile, tempfile and friends (~10 ms): loaded on first use.
+_LAZY_NAMES = {"save": "minigrad.io", "load": "minigrad.io"}
 
 __all__ = [
     "Callback",
@@ -78,4 +79,6 @@ def __getattr__(name: str) -> Any:
     # Optional modules import their dependency (hypothesis, matplotlib) only when asked for.
     if name in _LAZY_MODULES:
         return importlib.import_module(f"minigrad.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
     raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

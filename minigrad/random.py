@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-_root = np.random.default_rng()
+# Made on first use: numpy.random costs ~10 ms to import, which `import minigrad` should not.
+_root: np.random.Generator | None = None
 
 
 def manual_seed(seed: int) -> None:
@@ -34,10 +35,13 @@ def manual_seed(seed: int) -> None:
 
 def make_rng(rng: Any = None) -> np.random.Generator:
     """A Generator from None (a child of the root generator), an int seed, or a Generator."""
+    global _root
+    if rng is None:
+        if _root is None:
+            _root = np.random.default_rng()
+        return _root.spawn(1)[0]
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None:
-        return _root.spawn(1)[0]
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")

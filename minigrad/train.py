@@ -10,7 +10,7 @@ import numpy as np
 
 from minigrad.autograd import no_grad
 from minigrad.data import iterate_batches
-from minigrad.diagnostics import GradientFlow
+from minigrad.nn.layers import BatchNorm1d
 from minigrad.nn.module import Module
 from minigrad.random import make_rng
 from minigrad.tensor import Tensor, as_float_array
@@ -171,13 +171,63 @@ class FitState:
         self.model, self.history, self.stop_training = model, history, False
 
 
-def _as_batchable(name: str, values: Any) -> np.ndarray:
+def _as_batchable(where: str, name: str, values: Any, features: bool) -> np.ndarray:
+    """``values`` as an array with a sample axis, holding finite real numbers.
+
+    Features (``features=True``) become floats (ints and bools take the default dtype);
+    targets keep their dtype, so integer class labels stay integers.
+    """
     if isinstance(values, Tensor):
         values = values.data
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError) as error:
+        raise TypeError(f"{where}: cannot make an array of {name} "
+                        f"({type(values).__name__}): {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: {name} must hold real numbers, got dtype {array.dtype}")
     if array.ndim == 0:
-        raise ValueError(f"fit: {name} must have a batch axis, got a scalar")
+        raise ValueError(f"{where}: {name} must have a batch axis, got a scalar")
+    if features:
+        array = as_float_array(array, where=f"{where}({name})")
+    if array.dtype.kind == "f":
+        finite = np.isfinite(array)
+        if not finite.all():
+            bad = np.argwhere(~finite)[0]
+            raise ValueError(
+                f"{where}: {name} contains NaN or infinity ({int((~finite).sum())} value(s), "
+                f"the first at index {tuple(int(i) for i in bad)}: {array[tuple(bad)]}); "
+                "remove or impute them first"
+            )
     return array
+
+
+def _same_length(where: str, names: tuple[str, str], X: np.ndarray, y: np.ndarray) -> None:
+    if len(X) != len(y):
+        raise ValueError(f"{where}: {names[0]} has {len(X)} samples but {names[1]} has {len(y)}")
+
+
+def _dry_run(model: Module, loss: Callable[..., Any], X: np.ndarray, y: np.ndarray,
+             names: tuple[str, str]) -> None:
+    """One forward and loss on the first batch, in eval mode without gradients.
+
+    A shape, dtype or label mistake then raises before any weight, running statistic or
+    optimizer state has changed, instead of after the first steps. Eval mode draws no
+    dropout mask and updates no running statistic, so the run leaves no trace.
+    """
+    modes = [(m, m.training) for m in model.modules()]
+    try:
+        model.eval()
+        with no_grad():
+            loss(model(X), y)
+    except (ValueError, TypeError, IndexError) as error:
+        if type(error) not in (ValueError, TypeError, IndexError):
+            raise  # a subclass may need other arguments; it keeps its own message
+        raise type(error)(f"fit: the first batch of ({names[0]}, {names[1]}) fails before "
+                          f"training: {error}") from error
+    finally:
+        for module, mode in modes:
+            module.training = mode
 
 
 def fit(
@@ -241,11 +291,20 @@ def fit(
     >>> history["accuracy"][-1]
     1.0
     """
-    X_arr, y_arr = _as_batchable("X", X), _as_batchable("y", y)
-    if len(X_arr) != len(y_arr):
-        raise ValueError(f"fit: X has {len(X_arr)} samples but y has {len(y_arr)}")
-    if len(X_arr) == 0:
-        raise ValueError("fit: X and y are empty")
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be an nn.Module, got {type(model).__name__}")
+    if not callable(loss):
+        raise TypeError(f"fit: loss must be callable as loss(prediction, target), such as "
+                        f"nn.MSELoss(); got {type(loss).__name__}")
+    for name in ("zero_grad", "step"):
+        if not callable(getattr(optimizer, name, None)):
+            raise TypeError(f"fit: optimizer must have {name}(); got {type(optimizer).__name__}")
+    for position, callback in enumerate(callbacks):
+        if not isinstance(callback, Callback):
+            raise TypeError(f"fit: callbacks[{position}] must be a Callback, got "
+                            f"{type(callback).__name__}")
+    if isinstance(metrics, str):
+        metrics = (metrics,)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
@@ -253,26 +312,44 @@ def fit(
         raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
     if verbose not in (0, 1, 2):
         raise ValueError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
-    for name in ("zero_grad", "step"):
-        if not callable(getattr(optimizer, name, None)):
-            raise TypeError(f"fit: optimizer must have {name}(); got {type(optimizer).__name__}")
-    X_arr = as_float_array(X_arr, where="fit(X)")
+    X_arr = _as_batchable("fit", "X", X, features=True)
+    y_arr = _as_batchable("fit", "y", y, features=False)
+    _same_length("fit", ("X", "y"), X_arr, y_arr)
+    if len(X_arr) == 0:
+        raise ValueError("fit: X and y are empty")
+    batch = len(X_arr) if batch_size is None else int(batch_size)
+    if len(X_arr) % batch == 1 and X_arr.ndim == 2 and any(
+            isinstance(m, BatchNorm1d) for m in model.modules()):
+        raise ValueError(
+            f"fit: with {len(X_arr)} samples and batch_size={batch_size} the last batch holds "
+            "a single sample, and BatchNorm1d needs more than one value per channel in "
+            "training; choose a batch_size that does not leave one sample over"
+        )
     if validation_data is not None:
-        if len(validation_data) != 2:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
-        X_val = as_float_array(_as_batchable("X_val", validation_data[0]), where="fit(X_val)")
-        y_val = _as_batchable("y_val", validation_data[1])
+        X_val = _as_batchable("fit", "X_val", validation_data[0], features=True)
+        y_val = _as_batchable("fit", "y_val", validation_data[1], features=False)
+        _same_length("fit", ("X_val", "y_val"), X_val, y_val)
+        if len(X_val) == 0:
+            raise ValueError("fit: X_val and y_val are empty")
 
     threshold = 0.0 if type(loss).__name__ == "BCEWithLogitsLoss" else 0.5
     metric_fns = _resolve_metrics(metrics, threshold)
-    batch = len(X_arr) if batch_size is None else int(batch_size)
+    _dry_run(model, loss, X_arr[:batch], y_arr[:batch], ("X", "y"))
+    if validation_data is not None:
+        _dry_run(model, loss, X_val[:batch], y_val[:batch], ("X_val", "y_val"))
     order_rng = make_rng(rng)
     history = History()
     state = FitState(model, history)
     for callback in callbacks:
         callback.model = model
         callback.on_train_begin(state)
-    flow = GradientFlow(model) if diagnostics else None
+    flow = None
+    if diagnostics:
+        from minigrad.diagnostics import GradientFlow  # lazy: only runs that ask pay for it
+
+        flow = GradientFlow(model)
 
     bar = None
     if verbose == 1:
@@ -288,17 +365,18 @@ def fit(
             for xb, yb in iterate_batches(X_arr, y_arr, batch, shuffle=shuffle, rng=order_rng):
                 prediction = model(xb)
                 value = loss(prediction, yb)
-                optimizer.zero_grad()
-                value.backward()
-                if flow is not None:
-                    flow.record_step()
-                optimizer.step()
                 loss_value = value.item()
+                # Checked before the step, so the model keeps its last finite weights.
                 if not math.isfinite(loss_value):
                     raise FloatingPointError(
                         f"fit: the loss became {loss_value} at epoch {epoch + 1}; lower the "
                         "learning rate, or find the first bad op with mg.detect_anomaly()"
                     )
+                optimizer.zero_grad()
+                value.backward()
+                if flow is not None:
+                    flow.record_step()
+                optimizer.step()
                 total_loss += loss_value * len(xb)
                 if metric_fns:
                     outputs.append(prediction.data)
@@ -351,6 +429,9 @@ def evaluate(model: Module, X: Any, y: Any, loss: Callable[..., Tensor],
              metrics: Sequence[str | Metric] = ("accuracy",)) -> dict[str, float]:
     """Loss and metrics of ``model`` on ``(X, y)`` in eval mode, without gradients."""
     threshold = 0.0 if type(loss).__name__ == "BCEWithLogitsLoss" else 0.5
-    X_arr = as_float_array(_as_batchable("X", X), where="evaluate(X)")
-    return _evaluate(model, X_arr, _as_batchable("y", y), loss,
-                     _resolve_metrics(metrics, threshold))
+    X_arr = _as_batchable("evaluate", "X", X, features=True)
+    y_arr = _as_batchable("evaluate", "y", y, features=False)
+    _same_length("evaluate", ("X", "y"), X_arr, y_arr)
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    return _evaluate(model, X_arr, y_arr, loss, _resolve_metrics(metrics, threshold))
