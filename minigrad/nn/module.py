@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -138,6 +138,9 @@ class Module:
         unexpected keys (when ``strict``), shape mismatches and non-numeric arrays are
         all listed in one ``ValueError`` and the module is left as it was.
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict into {type(self).__name__}: expected a dict of "
+                            f"arrays (from state_dict() or mg.load), got {type(state).__name__}")
         targets: dict[str, Tensor] = dict(self.named_parameters())
         targets.update(self.named_buffers())
         problems = []
@@ -203,9 +206,17 @@ class Layer(Module, Function):
     """
 
     def __call__(self, x: Any) -> Tensor:
-        if not isinstance(x, Tensor):
+        # The common inputs (a Tensor, a float array) skip conversion: this runs per layer
+        # per step.
+        if not isinstance(x, Tensor) and not (x.__class__ is np.ndarray and x.dtype.kind == "f"):
             x = as_float_array(x, where=type(self).__name__)
-        return apply(self, x, *[p for _, p in self._own(Parameter)])
+        params = []
+        for value in self.__dict__.values():
+            if isinstance(value, Parameter):
+                params.append(value)
+            elif isinstance(value, (list, tuple)):
+                params.extend(item for item in value if isinstance(item, Parameter))
+        return apply(self, x, *params)
 
     def param_arrays(self) -> tuple[np.ndarray, ...]:
         """The arrays of this layer's own parameters, in the order ``forward`` takes them."""
