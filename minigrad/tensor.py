@@ -65,6 +65,9 @@ def as_float_array(data: Any, dtype: Any = None, *, where: str = "Tensor") -> np
 
 def _operand(value: Any, op: str) -> Any:
     """An operand for a binary op: Tensors as they are, Python numbers kept weak."""
+    cls = value.__class__
+    if cls is float or cls is Tensor or cls is int:  # the common cases, decided at once
+        return value
     if isinstance(value, Tensor):
         return value
     if isinstance(value, np.generic):
