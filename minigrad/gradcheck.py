@@ -65,6 +65,8 @@ def gradcheck(
     >>> mg.gradcheck(lambda t: (t * t).exp(), x)
     True
     """
+    _check_number("atol", atol, positive=False)
+    _check_number("rtol", rtol, positive=False)
     for name, analytic, numeric in compare_gradients(fn, *inputs, eps=eps, seed=seed):
         excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         if not np.all(excess <= 0):  # also catches NaN
@@ -87,6 +89,9 @@ def compare_gradients(
     :func:`gradcheck` compares them with a tolerance, this returns them for inspection
     (the ``minigrad gradcheck`` command prints the worst difference of each).
     """
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be a function or module, got {type(fn).__name__}")
+    _check_number("eps", eps, positive=True)
     args = [
         Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad)
         if isinstance(x, Tensor) else x
@@ -114,6 +119,16 @@ def compare_gradients(
         for b, data, values in buffers:
             data[...] = values
             b.data = data
+
+
+def _check_number(what: str, value: Any, positive: bool) -> None:
+    """A tolerance or step: a finite real number, > 0 or >= 0 (a step of 0 divides by 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"gradcheck: {what} must be a number, got {type(value).__name__}")
+    low_ok = value > 0 if positive else value >= 0
+    if not (low_ok and np.isfinite(value)):
+        bound = "> 0" if positive else ">= 0"
+        raise ValueError(f"gradcheck: {what} must be a finite number {bound}, got {value!r}")
 
 
 def _module_parameters(fn: Any) -> list[tuple[str, Tensor]]:

@@ -8,10 +8,14 @@ untrusted source cannot run code.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import errno
 import io
+import lzma
+import math
 import os
+import re
 import secrets
 import stat
 import zipfile
@@ -27,8 +31,27 @@ __all__ = ["load", "save"]
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 # Plain array kinds: bool, integers, floats, complex, bytes and unicode strings.
 _SAVABLE_KINDS = "biufcSU"
-_CORRUPT_ERRORS = (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, KeyError,
-                   NotImplementedError)
+# The dtype strings NumPy writes for those kinds: byte order, kind, item size.
+_PLAIN_DESCR = re.compile(r"[<>|=]?[biufcSU][0-9]{1,9}")
+_OBJECT_DESCR = re.compile(r"[<>|=]?O[0-9]*")
+# What a damaged archive can raise from zipfile and its decompressors (lzma's error is not an
+# OSError, unlike bz2's) or from the .npy header parser.
+_CORRUPT_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, ValueError, EOFError, OSError,
+                   KeyError, NotImplementedError)
+# NumPy refuses longer .npy headers as unsafe to parse; so does load.
+_MAX_HEADER_BYTES = 10_000
+
+
+def _path(where: str, path: Any) -> str:
+    """``path`` as a str, or a TypeError naming ``where`` (os.fspath's own names no one)."""
+    try:
+        name = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"{where}: path must be a str or path-like object, got "
+                        f"{type(path).__name__}") from None
+    if not isinstance(name, str):
+        name = os.fsdecode(name)
+    return name
 
 
 def _state_of(obj: Any) -> Mapping[str, Any]:
@@ -114,7 +137,7 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     >>> model.load_state_dict(mg.load(path))
     """
     arrays = _arrays(_state_of(obj))
-    target = os.path.abspath(os.fspath(path))
+    target = os.path.abspath(_path("save", path))
     directory = os.path.dirname(target)
     if not os.path.isdir(directory):
         raise FileNotFoundError(errno.ENOENT, f"save: directory {directory!r} does not exist",
@@ -148,27 +171,86 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
                 os.close(directory_fd)
 
 
+def _check_header(buffer: io.BytesIO, name: str, version: tuple[int, int]) -> None:
+    """Validate the .npy header before NumPy reads it, so that NumPy's reader only ever
+    sees a well-formed one.
+
+    NumPy retries a header that does not parse with a Python 2 filter (which can raise
+    tokenize errors or warn), and hands any ``descr`` string to the dtype parser (which
+    can raise SyntaxError or a DeprecationWarning for old aliases). Here the header must
+    be a literal dict of exactly ``descr``, ``fortran_order`` and ``shape``, with a
+    ``descr`` of the plain form NumPy writes for the savable kinds (``'<f8'``, ``'|b1'``,
+    ``'<U5'``).
+    """
+    start = buffer.tell()
+    width = 2 if version == (1, 0) else 4
+    length = int.from_bytes(buffer.read(width), "little")
+    raw = buffer.read(length)
+    if length > _MAX_HEADER_BYTES or len(raw) != length:
+        raise ValueError(f"member {name!r} has a damaged .npy header ({length} bytes declared)")
+    try:
+        header = ast.literal_eval(raw.decode("latin1"))
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        raise ValueError(f"member {name!r} has a .npy header that does not parse") from None
+    if not isinstance(header, dict) or set(header) != {"descr", "fortran_order", "shape"}:
+        raise ValueError(f"member {name!r} has a .npy header that is not a dict of descr, "
+                         "fortran_order and shape")
+    shape, descr = header["shape"], header["descr"]
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
+        raise ValueError(f"member {name!r} has a .npy header with a bad shape {shape!r}")
+    if not isinstance(header["fortran_order"], bool):
+        raise ValueError(f"member {name!r} has a .npy header with a bad fortran_order")
+    if _holds_objects(descr):
+        raise _PickleRefused(name)
+    if not isinstance(descr, str) or not _PLAIN_DESCR.fullmatch(descr):
+        raise ValueError(f"member {name!r} has unsupported dtype {descr!r}")
+    buffer.seek(start)
+
+
+def _holds_objects(descr: Any) -> bool:
+    """Whether a header's ``descr`` (a string, or a structured list) has an object field."""
+    stack = [descr]
+    while stack:  # a loop, not recursion: a hostile header may nest deeply
+        item = stack.pop()
+        if isinstance(item, str):
+            if _OBJECT_DESCR.fullmatch(item):
+                return True
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
+
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, np.ndarray]:
-    if not info.filename.endswith(".npy"):
-        raise ValueError(f"member {info.filename!r} is not an .npy array")
+    name = info.filename
+    if not name.endswith(".npy"):
+        raise ValueError(f"member {name!r} is not an .npy array")
+    if info.flag_bits & 0x1:
+        # zipfile would raise RuntimeError (a password is needed); save never encrypts.
+        raise ValueError(f"member {name!r} is encrypted")
     # Reading the whole member first makes zipfile verify its CRC-32.
-    buffer = io.BytesIO(archive.read(info))
+    data = archive.read(info)
+    buffer = io.BytesIO(data)
     version = np.lib.format.read_magic(buffer)
+    if version not in ((1, 0), (2, 0)):
+        raise ValueError(f"member {name!r} has unsupported .npy version {version}")
+    _check_header(buffer, name, version)
     if version == (1, 0):
         shape, _, dtype = np.lib.format.read_array_header_1_0(buffer)
-    elif version == (2, 0):
-        shape, _, dtype = np.lib.format.read_array_header_2_0(buffer)
     else:
-        raise ValueError(f"member {info.filename!r} has unsupported .npy version {version}")
-    if dtype.hasobject:
-        raise _PickleRefused(info.filename)
-    if dtype.kind not in _SAVABLE_KINDS:
-        raise ValueError(f"member {info.filename!r} has unsupported dtype {dtype}")
+        shape, _, dtype = np.lib.format.read_array_header_2_0(buffer)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"member {name!r} declares a negative dimension: shape {shape}")
+    # The declared size must be the size present, checked before NumPy allocates it: a
+    # hostile header declaring a huge shape must not become a MemoryError (or a huge
+    # allocation that succeeds).
+    declared = math.prod(shape) * dtype.itemsize
+    present = len(data) - buffer.tell()
+    if declared != present:
+        raise ValueError(f"member {name!r} declares shape {shape} of {dtype} ({declared} "
+                         f"bytes) but holds {present} bytes of data")
     buffer.seek(0)
     array = np.lib.format.read_array(buffer, allow_pickle=False)
-    if buffer.tell() != len(buffer.getbuffer()):
-        raise ValueError(f"member {info.filename!r} has bytes after its array data")
-    return info.filename[: -len(".npy")], array
+    return name[: -len(".npy")], array
 
 
 class _PickleRefused(Exception):
@@ -196,10 +278,11 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     FileNotFoundError
         When ``path`` does not exist.
     ValueError
-        When the file is truncated, corrupt or not an ``.npz`` of plain arrays, or when it
-        holds pickled (object) data, which is refused.
+        When the file is truncated, corrupt or not an ``.npz`` of plain arrays, when an
+        array's header declares more (or less) data than the file holds (checked before
+        anything is allocated), or when it holds pickled (object) data, which is refused.
     """
-    name = os.fspath(path)
+    name = _path("load", path)
     try:
         file = open(name, "rb")
     except FileNotFoundError:

@@ -32,7 +32,7 @@ array([ 0.46, -0.92])
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -64,6 +64,19 @@ def _number(owner: str, name: str, value: Any, *, low: float | None = 0.0,
     return number
 
 
+def _eps(owner: str, value: Any) -> float:
+    """The ``eps`` of an adaptive method: > 0, since it is all that keeps 0 / 0 away.
+
+    PyTorch accepts 0; here a weight whose gradients were all 0 (a dead unit) would then
+    get the step 0 / 0 = NaN.
+    """
+    eps = _number(owner, "eps", value)
+    if eps == 0:
+        raise ValueError(f"{owner}: eps must be > 0, got 0.0: with eps=0 a weight whose "
+                         "gradients have all been 0 gets the step 0/0 = NaN")
+    return eps
+
+
 def _flag(owner: str, name: str, value: Any) -> bool:
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
@@ -79,6 +92,14 @@ def _betas(owner: str, betas: Any) -> tuple[float, float]:
         raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}") from None
     return (_number(owner, "betas[0]", beta1, high=1.0, high_open=True),
             _number(owner, "betas[1]", beta2, high=1.0, high_open=True))
+
+
+def _describe_state(state: Any) -> str:
+    """What a would-be state dict is, for an error message."""
+    if isinstance(state, Mapping):
+        keys = [k for k in state if not isinstance(k, str)]
+        return f"a {type(state).__name__} with non-str key {keys[0]!r}"
+    return type(state).__name__
 
 
 def _parameter_list(owner: str, params: Any) -> list[Tensor]:
@@ -157,15 +178,26 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
-        """Update every parameter that has a gradient; the others are skipped."""
+        """Update every parameter that has a gradient; the others are skipped.
+
+        Every gradient is checked before any parameter moves, so a bad one (wrong shape,
+        not numbers) raises with all parameters and the optimizer state as they were.
+        """
+        name = type(self).__name__
+        updates = []
         for index, p in enumerate(self.params):
             if p.grad is None:
                 continue
             grad = np.asarray(p.grad)
             if grad.shape != p.data.shape:
-                raise ValueError(f"{type(self).__name__}.step: parameter {index} has shape "
-                                 f"{p.data.shape} but its grad has shape {grad.shape}")
-            self._update(index, p, grad.astype(p.data.dtype, copy=False))
+                raise ValueError(f"{name}.step: parameter {index} has shape {p.data.shape} "
+                                 f"but its grad has shape {grad.shape}")
+            if grad.dtype.kind not in "iuf":
+                raise TypeError(f"{name}.step: the grad of parameter {index} must hold real "
+                                f"numbers, got dtype {grad.dtype}")
+            updates.append((index, p, grad.astype(p.data.dtype, copy=False)))
+        for index, p, grad in updates:
+            self._update(index, p, grad)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """A flat copy of the hyper-parameters and per-parameter state (see module docs)."""
@@ -190,6 +222,9 @@ class Optimizer:
         dtype.
         """
         name = type(self).__name__
+        if not isinstance(state, Mapping) or not all(isinstance(k, str) for k in state):
+            raise TypeError(f"{name}.load_state_dict: expected a dict of arrays by str keys "
+                            f"(from state_dict() or mg.load), got {_describe_state(state)}")
         problems: list[str] = []
         kind = state.get("kind")
         if kind is None or str(np.asarray(kind)) != name:
@@ -397,7 +432,8 @@ class Adam(Optimizer):
     betas : (float, float), default=(0.9, 0.999)
         Decay rates of the running averages, each in [0, 1).
     eps : float, default=1e-8
-        Added to the denominator for numerical stability.
+        Added to the denominator for numerical stability; must be > 0 (PyTorch also
+        accepts 0, which turns the step of a weight with all-zero gradients into NaN).
     weight_decay : float, default=0
         L2 penalty added to the gradient (coupled; see :class:`AdamW` for decoupled).
     amsgrad : bool, default=False
@@ -457,7 +493,7 @@ class Adam(Optimizer):
             lr=_number(owner, "lr", hyper["lr"]),
             beta1=beta1,
             beta2=beta2,
-            eps=_number(owner, "eps", hyper["eps"]),
+            eps=_eps(owner, hyper["eps"]),
             weight_decay=_number(owner, "weight_decay", hyper["weight_decay"]),
             amsgrad=_flag(owner, "amsgrad", hyper["amsgrad"]),
             maximize=_flag(owner, "maximize", hyper["maximize"]),
@@ -511,7 +547,8 @@ class AdamW(Adam):
     betas : (float, float), default=(0.9, 0.999)
         Decay rates of the running averages, each in [0, 1).
     eps : float, default=1e-8
-        Added to the denominator for numerical stability.
+        Added to the denominator for numerical stability; must be > 0 (PyTorch also
+        accepts 0, which turns the step of a weight with all-zero gradients into NaN).
     weight_decay : float, default=1e-2
         Decoupled decay: ``p = p * (1 - lr * weight_decay)`` before the Adam step; the
         gradient (and so the moments) never sees it.
@@ -560,9 +597,11 @@ class RMSprop(Optimizer):
     lr : float, default=1e-2
         Learning rate.
     alpha : float, default=0.99
-        Smoothing constant of the running averages.
+        Smoothing constant of the running averages, in [0, 1] (PyTorch accepts more, which
+        can make the average negative and the step NaN).
     eps : float, default=1e-8
-        Added to the denominator for numerical stability.
+        Added to the denominator for numerical stability; must be > 0 (PyTorch also
+        accepts 0, which turns the step of a weight with all-zero gradients into NaN).
     weight_decay : float, default=0
         L2 penalty added to the gradient.
     momentum : float, default=0
@@ -617,8 +656,10 @@ class RMSprop(Optimizer):
         owner = "RMSprop"
         return dict(
             lr=_number(owner, "lr", hyper["lr"]),
-            alpha=_number(owner, "alpha", hyper["alpha"]),
-            eps=_number(owner, "eps", hyper["eps"]),
+            # Above 1 the running average takes a negative weight and can go below 0,
+            # whose square root is NaN; PyTorch accepts it, minigrad refuses it.
+            alpha=_number(owner, "alpha", hyper["alpha"], high=1.0),
+            eps=_eps(owner, hyper["eps"]),
             weight_decay=_number(owner, "weight_decay", hyper["weight_decay"]),
             momentum=_number(owner, "momentum", hyper["momentum"]),
             centered=_flag(owner, "centered", hyper["centered"]),
@@ -682,7 +723,8 @@ class Adagrad(Optimizer):
     initial_accumulator_value : float, default=0
         Starting value of the sum of squares.
     eps : float, default=1e-10
-        Added to the denominator for numerical stability.
+        Added to the denominator for numerical stability; must be > 0 (PyTorch also
+        accepts 0, which turns the step of a weight with all-zero gradients into NaN).
     maximize : bool, default=False
         Climb the objective instead of descending it.
 
@@ -728,7 +770,7 @@ class Adagrad(Optimizer):
             weight_decay=_number(owner, "weight_decay", hyper["weight_decay"]),
             initial_accumulator_value=_number(owner, "initial_accumulator_value",
                                               hyper["initial_accumulator_value"]),
-            eps=_number(owner, "eps", hyper["eps"]),
+            eps=_eps(owner, hyper["eps"]),
             maximize=_flag(owner, "maximize", hyper["maximize"]),
         )
 
@@ -805,6 +847,9 @@ class LRScheduler:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` saved and set the optimizer's rate to match."""
         name = type(self).__name__
+        if not isinstance(state, Mapping) or not all(isinstance(k, str) for k in state):
+            raise TypeError(f"{name}.load_state_dict: expected a dict of arrays by str keys "
+                            f"(from state_dict() or mg.load), got {_describe_state(state)}")
         expected = {"kind", "base_lr", "last_epoch", *(f"hyper.{k}" for k in self._hyper())}
         problems = [f"missing key {k}" for k in sorted(expected - set(state))]
         problems += [f"unexpected key {k}" for k in sorted(set(state) - expected)]

@@ -206,7 +206,7 @@ class Tensor:
                     f"backward() on a tensor of shape {self.shape} needs a gradient of that "
                     "shape; only a one-element output gets the implicit gradient 1"
                 )
-            grad = np.ones_like(self.data)
+            grad = np.ones(self.data.shape, self.data.dtype)  # ones_like costs ~2 us more
         else:
             grad = as_float_array(gradient, where="backward(gradient)")
             if grad.shape != self.shape:

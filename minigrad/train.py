@@ -207,9 +207,9 @@ def _same_length(where: str, names: tuple[str, str], X: np.ndarray, y: np.ndarra
         raise ValueError(f"{where}: {names[0]} has {len(X)} samples but {names[1]} has {len(y)}")
 
 
-def _dry_run(model: Module, loss: Callable[..., Any], X: np.ndarray, y: np.ndarray,
-             names: tuple[str, str]) -> None:
-    """One forward and loss on the first batch, in eval mode without gradients.
+def _dry_run(model: Module, loss: Callable[..., Any], metric_fns: list[tuple[str, Metric]],
+             X: np.ndarray, y: np.ndarray, names: tuple[str, str]) -> None:
+    """One forward, loss and metrics on the first batch, in eval mode without gradients.
 
     A shape, dtype or label mistake then raises before any weight, running statistic or
     optimizer state has changed, instead of after the first steps. Eval mode draws no
@@ -219,7 +219,10 @@ def _dry_run(model: Module, loss: Callable[..., Any], X: np.ndarray, y: np.ndarr
     try:
         model.eval()
         with no_grad():
-            loss(model(X), y)
+            prediction = model(X)
+            loss(prediction, y)
+        for _, fn in metric_fns:
+            fn(y, prediction.data)
     except (ValueError, TypeError, IndexError) as error:
         if type(error) not in (ValueError, TypeError, IndexError):
             raise  # a subclass may need other arguments; it keeps its own message
@@ -277,6 +280,17 @@ def fit(
     diagnostics : bool, default=False
         Record gradient-flow diagnostics each epoch (per layer gradient norm, dead
         ReLU-family units, saturated sigmoid/tanh units) into ``history.diagnostics``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Before anything is trained, for bad arguments, for X, y, X_val or y_val that are
+        not real numbers, hold NaN or infinity, or differ in length, and for a first batch
+        that the model or the loss refuses (checked by one forward in eval mode without
+        gradients, which changes no weight, running statistic or dropout generator).
+    FloatingPointError
+        When the loss becomes NaN or infinite; it is checked before the step, so the model
+        keeps the weights of the last finite step.
 
     Examples
     --------
@@ -336,9 +350,9 @@ def fit(
 
     threshold = 0.0 if type(loss).__name__ == "BCEWithLogitsLoss" else 0.5
     metric_fns = _resolve_metrics(metrics, threshold)
-    _dry_run(model, loss, X_arr[:batch], y_arr[:batch], ("X", "y"))
+    _dry_run(model, loss, metric_fns, X_arr[:batch], y_arr[:batch], ("X", "y"))
     if validation_data is not None:
-        _dry_run(model, loss, X_val[:batch], y_val[:batch], ("X_val", "y_val"))
+        _dry_run(model, loss, metric_fns, X_val[:batch], y_val[:batch], ("X_val", "y_val"))
     order_rng = make_rng(rng)
     history = History()
     state = FitState(model, history)

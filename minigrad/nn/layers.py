@@ -12,6 +12,29 @@ from minigrad.nn.module import Buffer, Layer, Parameter
 from minigrad.tensor import get_default_dtype
 
 
+def _float_dtype(owner: str, dtype: Any) -> np.dtype:
+    """The parameter dtype of a layer: ``dtype`` or the default, refused unless a float."""
+    if dtype is None:
+        return get_default_dtype()
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{owner}: dtype must be a float dtype, got {dtype!r}") from None
+    if resolved.kind != "f":
+        raise TypeError(f"{owner}: dtype must be a float dtype, got {resolved}")
+    return resolved
+
+
+def _generator(owner: str, rng: Any) -> np.random.Generator:
+    """``make_rng(rng)``, with errors that name the layer."""
+    try:
+        return make_rng(rng)
+    except TypeError as error:
+        raise TypeError(f"{owner}: {error}") from None
+    except ValueError:
+        raise ValueError(f"{owner}: an rng seed must be an integer >= 0, got {rng!r}") from None
+
+
 class Dense(Layer):
     """Fully connected layer: ``y = x @ W + b``.
 
@@ -59,8 +82,8 @@ class Dense(Layer):
                 raise ValueError(f"Dense: {name} must be a positive integer, got {value!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.init = init
-        dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
-        weight = init_weight(init, self.in_features, self.out_features, make_rng(rng))
+        dtype = _float_dtype("Dense", dtype)
+        weight = init_weight(init, self.in_features, self.out_features, _generator("Dense", rng))
         self.W = Parameter(weight, dtype=dtype)
         self.b = Parameter(np.zeros(self.out_features), dtype=dtype) if bias else None
 
@@ -143,7 +166,7 @@ class Dropout(Layer):
         if not 0.0 <= p <= 1.0:  # also refuses NaN
             raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p}")
         self.p = float(p)
-        self.rng = make_rng(rng)
+        self.rng = _generator("Dropout", rng)
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:  # type: ignore[override]
         if not self.training or self.p == 0.0:
@@ -236,14 +259,14 @@ class BatchNorm1d(Layer):
             if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
                                                                  np.floating)):
                 raise TypeError(f"BatchNorm1d: {name} must be a number, got {value!r}")
-        if not eps > 0:
-            raise ValueError(f"BatchNorm1d: eps must be > 0, got {eps!r}")
+        if not 0 < eps < np.inf:  # also refuses NaN, and inf (which zeroes every output)
+            raise ValueError(f"BatchNorm1d: eps must be a finite number > 0, got {eps!r}")
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"BatchNorm1d: momentum must be in [0, 1], got {momentum!r}")
         self.num_features = int(num_features)
         self.eps, self.momentum = float(eps), float(momentum)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        dtype = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        dtype = _float_dtype("BatchNorm1d", dtype)
         self.weight = Parameter(np.ones(num_features), dtype=dtype) if affine else None
         self.bias = Parameter(np.zeros(num_features), dtype=dtype) if affine else None
         if track_running_stats:

@@ -446,8 +446,11 @@ def _class_labels(name: str, target: np.ndarray, scores_shape: tuple[int, ...],
             f"always holds floats, so pass labels as a NumPy array){other}")
     if target.shape != shape:
         fix = f" (reshape them to {shape})" if target.size == int(np.prod(shape)) else ""
+        # Its own clause: "got (3,) or class probabilities of ..." would misread as what came.
+        alternative = (f"; class probabilities would need shape {scores_shape}" if soft_allowed
+                       else other)
         raise ValueError(f"{name}: input of shape {scores_shape} needs class labels of shape "
-                         f"{shape}, got {target.shape}{fix}{other}")
+                         f"{shape}, got {target.shape}{fix}{alternative}")
     low, high = int(target.min()), int(target.max())
     if low < 0 or high >= num_classes:
         raise ValueError(f"{name}: class labels must lie in [0, {num_classes}) for "

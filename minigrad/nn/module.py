@@ -229,6 +229,12 @@ class Layer(Module, Function):
         raise NotImplementedError(f"{type(self).__name__} does not define backward(ctx, dout)")
 
 
+class _Contexts(list[Context]):
+    """The contexts of one ``manual_forward``, plus the output's shape and dtype."""
+
+    output: tuple[tuple[int, ...], np.dtype] | None = None
+
+
 class Sequential(Module):
     """Layers applied one after another.
 
@@ -284,32 +290,45 @@ class Sequential(Module):
         Only for stacks of Layers (hand-written derivatives), nested Sequentials included.
         """
         out = as_float_array(x, where="Sequential.manual_forward")
-        contexts = []
+        contexts = _Contexts()
         for layer in self._flat_layers():
             ctx = Context()
             out = layer.forward(ctx, out, *layer.param_arrays())
             contexts.append(ctx)
+        contexts.output = (out.shape, out.dtype)
         return out, contexts
 
     def manual_backward(self, contexts: list[Context], dout: Any) -> np.ndarray:
         """Backward in reverse order through the contexts of ``manual_forward``.
 
-        Each parameter gradient is accumulated into ``.grad`` exactly as autograd would;
-        returns the gradient with respect to the input.
+        Each parameter gradient is accumulated into ``.grad`` exactly as autograd would
+        (``dout`` is taken in the output's dtype, and must have the output's shape); returns
+        the gradient with respect to the input. Nothing is accumulated unless every layer's
+        backward succeeds.
         """
         layers = self._flat_layers()
         if len(contexts) != len(layers):
             raise ValueError(
                 f"manual_backward: expected {len(layers)} contexts, got {len(contexts)}"
             )
-        grad = np.asarray(dout)
+        grad = as_float_array(dout, where="Sequential.manual_backward(dout)")
+        output = getattr(contexts, "output", None)
+        if output is not None:
+            shape, dtype = output
+            # A layer's backward would broadcast a misshapen dout into a wrong answer.
+            if grad.shape != shape:
+                raise ValueError(f"manual_backward: dout must have the output's shape {shape}, "
+                                 f"got {grad.shape}")
+            grad = grad.astype(dtype, copy=False)
+        updates: list[tuple[Parameter, Any]] = []
         for layer, ctx in zip(reversed(layers), reversed(contexts)):
             grads = layer.backward(ctx, grad)
             grads = grads if isinstance(grads, tuple) else (grads,)
             grad = grads[0]
-            for p, g in zip([p for _, p in layer._own(Parameter)], grads[1:]):
-                g = np.asarray(g, dtype=p.dtype)
-                p.grad = g.copy() if p.grad is None else p.grad + g
+            updates += zip([p for _, p in layer._own(Parameter)], grads[1:])
+        for p, g in updates:
+            g = np.asarray(g, dtype=p.dtype)
+            p.grad = g.copy() if p.grad is None else p.grad + g
         return grad
 
     def _flat_layers(self) -> list[Layer]:
