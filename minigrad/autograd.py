@@ -305,7 +305,13 @@ def _store_grad(tensor: Tensor, grad: np.ndarray, owned: set[int]) -> None:
     elif id(grad) in owned or not grad.flags.writeable or grad.base is not None:
         grad = grad.copy()
     owned.add(id(grad))
-    tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+    # Read-modify-write of .grad: two threads backpropagating into one shared parameter
+    # must not lose each other's contribution (PyTorch locks this step too).
+    with _accumulate_lock:
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+
+
+_accumulate_lock = threading.Lock()
 
 
 def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:

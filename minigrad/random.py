@@ -28,7 +28,9 @@ def manual_seed(seed: int) -> None:
     True
     """
     global _root
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"manual_seed: expected a non-negative int, got {seed!r}")
+    if seed < 0:
         raise ValueError(f"manual_seed: expected a non-negative int, got {seed!r}")
     _root = np.random.default_rng(int(seed))
 

@@ -194,3 +194,23 @@ def test_one_layer_object_called_from_two_threads_keeps_each_calls_context():
         return same
 
     assert run_in_threads(lambda: repeat(0), lambda: repeat(1)) == [True, True]
+
+
+def test_concurrent_backward_into_one_shared_parameter_loses_nothing():
+    layer, x = nn.Dense(64, 64, rng=0), np.ones((4, 64))
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible to provoke the race
+    try:
+        def work() -> None:
+            for _ in range(400):
+                layer(x).sum().backward()
+
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    # d(sum(x @ W + b))/dW = x.T @ ones = 4 everywhere, once per backward: 800 backward calls.
+    np.testing.assert_array_equal(layer.W.grad, np.full((64, 64), 3200.0))
