@@ -412,7 +412,10 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = g.copy()
             else:
                 buf *= momentum
-                buf += (1.0 - self.dampening) * g
+                if self.dampening:
+                    buf += (1.0 - self.dampening) * g
+                else:
+                    buf += g  # the usual case: no temporary array
             g = g + momentum * buf if self.nesterov else buf
         p.data -= self.lr * g
 

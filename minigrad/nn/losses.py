@@ -53,6 +53,9 @@ def _plain_target(target: Any, where: str) -> np.ndarray:
 
 def _bad_values(array: np.ndarray, low: float, high: float) -> tuple[int, float] | None:
     """(count, first offending value) of entries outside [low, high] (NaN counts), or None."""
+    # Two reductions decide the usual, valid case; a NaN fails both comparisons.
+    if array.size and array.min() >= low and array.max() <= high:
+        return None
     bad = ~((array >= low) & (array <= high))
     if not bad.any():
         return None
@@ -537,6 +540,9 @@ class CrossEntropyLoss(_Loss):
             labels = _class_labels(name, target, logits.shape, soft_allowed=True)
             if not smoothing:
                 ctx.q, ctx.labels = None, labels
+                if shifted.ndim == 2:  # (N, C): plain indexing is ~4x cheaper than take_along
+                    picked = shifted[np.arange(len(labels)), labels]
+                    return self._reduce(ctx, log_total[:, 0] - picked, logits.dtype)
                 picked = np.take_along_axis(shifted, labels[..., None], axis=-1)
                 return self._reduce(ctx, (log_total - picked)[..., 0], logits.dtype)
             q = np.zeros_like(x)
@@ -553,9 +559,13 @@ class CrossEntropyLoss(_Loss):
         if q is not None:
             dx = (probs * q.sum(axis=-1, keepdims=True) - q) * upstream
         else:
-            index = ctx.labels[..., None]
             dx = probs.copy()
-            np.put_along_axis(dx, index, np.take_along_axis(dx, index, axis=-1) - 1.0, axis=-1)
+            if dx.ndim == 2:
+                dx[np.arange(len(ctx.labels)), ctx.labels] -= 1.0
+            else:
+                index = ctx.labels[..., None]
+                np.put_along_axis(dx, index, np.take_along_axis(dx, index, axis=-1) - 1.0,
+                                  axis=-1)
             dx *= upstream
         return _classes_back(dx, ctx.ndim), None
 
