@@ -220,36 +220,49 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
     # properties, helper calls or generator expressions), because it runs once per op.
     mode = _mode
     grad_on = mode.enabled
-    arrays = []
-    parents: list[Node | LeafNode | None] = []
-    needs = []
-    record = False
-    for x in inputs:
+    if len(inputs) == 2:
+        # Binary ops (x op y), the most frequent call: unrolled, no intermediate lists.
+        x, y = inputs
         if isinstance(x, Tensor):
-            arrays.append(x.data)
-            if grad_on and x._requires_grad:
-                parent = x._node
-                if parent is None:
-                    # Made on first use; it refers back weakly (no reference cycle).
-                    parent = x._node = LeafNode(x)
-                parents.append(parent)
-                needs.append(True)
-                record = True
-                continue
+            x_array = x.data
+            x_parent = (x._node or _leaf_node(x)) if grad_on and x._requires_grad else None
         else:
-            arrays.append(x)
-        parents.append(None)
-        needs.append(False)
+            x_array, x_parent = x, None
+        if isinstance(y, Tensor):
+            y_array = y.data
+            y_parent = (y._node or _leaf_node(y)) if grad_on and y._requires_grad else None
+        else:
+            y_array, y_parent = y, None
+        arrays: Any = (x_array, y_array)
+        parents: Any = (x_parent, y_parent)
+        needs: Any = (x_parent is not None, y_parent is not None)
+        record = x_parent is not None or y_parent is not None
+    else:
+        arrays, parents, needs = [], [], []
+        record = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                if grad_on and x._requires_grad:
+                    parents.append(x._node or _leaf_node(x))
+                    needs.append(True)
+                    record = True
+                    continue
+            else:
+                arrays.append(x)
+            parents.append(None)
+            needs.append(False)
+        parents, needs = tuple(parents), tuple(needs)
 
     node: Node | None = None
     if record:
         node = _new(Node)
         node._fn = fn
-        node._parents = tuple(parents)
-        node.needs_input_grad = tuple(needs)
+        node._parents = parents
+        node.needs_input_grad = needs
         out = fn.forward(node, *arrays)
     else:
-        out = fn.forward(Context(tuple(needs)), *arrays)
+        out = fn.forward(Context(needs), *arrays)
     if out.__class__ is not np.ndarray:
         out = np.asarray(out)
     if mode.anomaly:
@@ -269,6 +282,15 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
 
 
 _new = object.__new__
+
+
+def _leaf_node(tensor: Tensor) -> LeafNode:
+    """The leaf node of a tensor that requires grad, made on first use.
+
+    It refers back weakly, so a tensor and its leaf node form no reference cycle.
+    """
+    node = tensor._node = LeafNode(tensor)
+    return node
 
 
 # --------------------------------------------------------------------------- backward
