@@ -10,6 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+# First, always: autograd and tensor import each other (Tensor's operators call apply, and
+# apply wraps results in Tensors); the cycle resolves when autograd starts it. Every import
+# of a minigrad submodule runs this file first, so this line fixes the order for all.
+import minigrad.autograd  # noqa: F401  (isort keeps plain imports before from-imports)
 from minigrad import data, nn, optim
 from minigrad.anomaly import AnomalyError, detect_anomaly
 from minigrad.autograd import (

@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 import minigrad as mg
 from minigrad import nn
 from minigrad.autograd import Context
-from minigrad.nn import activations
 from minigrad.nn import erf as erf_module
+from minigrad.nn.activations import gelu as gelu_module
+from minigrad.nn.activations import registry
 from minigrad.testing import arrays, shapes
 
 # Arguments for activations that have required hyper-parameters (the rest use defaults).
@@ -441,8 +442,8 @@ def test_bad_kwargs_name_the_activation_and_what_it_accepts() -> None:
 @pytest.fixture
 def scratch_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Registrations inside a test stay inside it."""
-    monkeypatch.setattr(activations, "_NAMES", dict(activations._NAMES))
-    monkeypatch.setattr(activations, "_CANONICAL", set(activations._CANONICAL))
+    monkeypatch.setattr(registry, "_NAMES", dict(registry._NAMES))
+    monkeypatch.setattr(registry, "_CANONICAL", set(registry._CANONICAL))
 
 
 class Square(nn.Layer):
@@ -630,7 +631,7 @@ def test_gelu_negative_tail_is_accurate() -> None:
 def test_gelu_without_scipy_uses_minigrads_erfc(monkeypatch: pytest.MonkeyPatch) -> None:
     x = np.linspace(-7.0, 7.0, 57)
     with_default = nn.GELU()(x).data
-    monkeypatch.setattr(activations, "_erfc_impl", erf_module.erfc)
+    monkeypatch.setattr(gelu_module, "_erfc_impl", erf_module.erfc)
     fallback = nn.GELU()(x).data
     np.testing.assert_allclose(fallback, with_default, rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(fallback, REFERENCES["gelu"](x), rtol=1e-13, atol=1e-15)

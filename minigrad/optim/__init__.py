@@ -1,0 +1,50 @@
+"""Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad), learning-rate schedulers, grad clipping.
+
+Every optimizer follows the update rule that ``torch.optim`` documents, with the same
+defaults (SGD's is the exception: ``lr=0.01``), so a model trained with either gets the same
+numbers. Parameters are updated in place (``p.data`` is owned by the Parameter); ``p.grad``
+is only read. A parameter whose ``grad`` is None is skipped, its state untouched.
+
+The package re-exports one module per concept: :mod:`~minigrad.optim.optimizer` (the
+``Optimizer`` base class, its ``state_dict()`` layout and the argument checks shared by
+everything here), :mod:`~minigrad.optim.sgd`, :mod:`~minigrad.optim.adam` (Adam, AdamW),
+:mod:`~minigrad.optim.rmsprop`, :mod:`~minigrad.optim.adagrad`,
+:mod:`~minigrad.optim.lr_scheduler` (LRScheduler, StepLR, ExponentialLR,
+CosineAnnealingLR) and :mod:`~minigrad.optim.clip` (clip_grad_norm_).
+
+Examples
+--------
+>>> import numpy as np, minigrad as mg
+>>> from minigrad import optim
+>>> w = mg.Tensor([1.0, -2.0], requires_grad=True)
+>>> opt = optim.SGD([w], lr=0.1, momentum=0.9)
+>>> for _ in range(2):
+...     opt.zero_grad()
+...     (w * w).sum().backward()
+...     opt.step()
+>>> w.data
+array([ 0.46, -0.92])
+"""
+
+from minigrad.optim.adagrad import Adagrad
+from minigrad.optim.adam import Adam, AdamW
+from minigrad.optim.clip import clip_grad_norm_
+from minigrad.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
+from minigrad.optim.optimizer import Hyper, Optimizer
+from minigrad.optim.rmsprop import RMSprop
+from minigrad.optim.sgd import SGD
+
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "Hyper",
+    "LRScheduler",
+    "Optimizer",
+    "RMSprop",
+    "StepLR",
+    "clip_grad_norm_",
+]

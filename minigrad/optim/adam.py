@@ -1,0 +1,187 @@
+"""Adam and AdamW (decoupled weight decay), and the check of the ``betas`` pair they share."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from minigrad.optim.optimizer import Hyper, Optimizer, _eps, _flag, _number
+from minigrad.tensor import Tensor
+
+__all__ = ["Adam", "AdamW"]
+
+
+def _betas(owner: str, betas: Any) -> tuple[float, float]:
+    try:
+        beta1, beta2 = betas
+    except (TypeError, ValueError):
+        raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}") from None
+    return (_number(owner, "betas[0]", beta1, high=1.0, high_open=True),
+            _number(owner, "betas[1]", beta2, high=1.0, high_open=True))
+
+
+class Adam(Optimizer):
+    """Adam: per-element steps from running averages of the gradient and its square.
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+        What to optimize.
+    lr : float, default=1e-3
+        Learning rate.
+    betas : (float, float), default=(0.9, 0.999)
+        Decay rates of the running averages, each in [0, 1).
+    eps : float, default=1e-8
+        Added to the denominator for numerical stability; must be > 0 (PyTorch also
+        accepts 0, which turns the step of a weight with all-zero gradients into NaN).
+    weight_decay : float, default=0
+        L2 penalty added to the gradient (coupled; see :class:`AdamW` for decoupled).
+    amsgrad : bool, default=False
+        Divide by the running maximum of the second moment (AMSGrad).
+    maximize : bool, default=False
+        Climb the objective instead of descending it.
+
+    Notes
+    -----
+    PyTorch's rule, with the parameter's own step count t::
+
+        g = g + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        v_max = max(v_max, v)                         (amsgrad; v_max replaces v below)
+        denom = sqrt(v) / sqrt(1 - beta2**t) + eps
+        p = p - lr / (1 - beta1**t) * m / denom
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad import optim
+    >>> w = mg.Tensor([1.0, -1.0], requires_grad=True)
+    >>> opt = optim.Adam([w], lr=0.1)
+    >>> w.grad = w.data * 4.0
+    >>> opt.step()
+    >>> w.data.round(6)
+    array([ 0.9, -0.9])
+    """
+
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    amsgrad: bool
+    maximize: bool
+    _decoupled = False
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
+        beta1, beta2 = _betas(type(self).__name__, betas)
+        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
+
+    @property
+    def betas(self) -> tuple[float, float]:
+        """``(beta1, beta2)``."""
+        return self.beta1, self.beta2
+
+    def _check_hyper(self, hyper: Hyper) -> Hyper:
+        owner = type(self).__name__
+        beta1, beta2 = _betas(owner, (hyper["beta1"], hyper["beta2"]))
+        return dict(
+            lr=_number(owner, "lr", hyper["lr"]),
+            beta1=beta1,
+            beta2=beta2,
+            eps=_eps(owner, hyper["eps"]),
+            weight_decay=_number(owner, "weight_decay", hyper["weight_decay"]),
+            amsgrad=_flag(owner, "amsgrad", hyper["amsgrad"]),
+            maximize=_flag(owner, "maximize", hyper["maximize"]),
+        )
+
+    def _hyper(self) -> Hyper:
+        return dict(lr=self.lr, beta1=self.beta1, beta2=self.beta2, eps=self.eps,
+                    weight_decay=self.weight_decay, amsgrad=self.amsgrad,
+                    maximize=self.maximize)
+
+    def _state_names(self, hyper: Hyper) -> tuple[str, ...]:
+        names = ("step", "exp_avg", "exp_avg_sq")
+        return names + ("max_exp_avg_sq",) if hyper["amsgrad"] else names
+
+    def _update(self, index: int, p: Tensor, grad: np.ndarray) -> None:
+        g = -grad if self.maximize else grad
+        lr, beta1, beta2 = self.lr, self.beta1, self.beta2
+        if self.weight_decay:
+            if self._decoupled:
+                p.data *= 1.0 - lr * self.weight_decay
+            else:
+                g = g + self.weight_decay * p.data
+        state = self.state[index]
+        if not state:
+            state["step"] = 0
+            for name in self._state_names(self._hyper())[1:]:
+                state[name] = np.zeros_like(p.data)
+        state["step"] += 1
+        step = state["step"]
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg *= beta1
+        exp_avg += (1.0 - beta1) * g
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1.0 - beta2) * (g * g)
+        second = exp_avg_sq
+        if self.amsgrad:
+            second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
+        denom = np.sqrt(second) / math.sqrt(1.0 - beta2 ** step) + self.eps
+        p.data -= (lr / (1.0 - beta1 ** step)) * (exp_avg / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: the parameter shrinks by ``lr * weight_decay``.
+
+    Parameters
+    ----------
+    params : iterable of Parameter
+        What to optimize.
+    lr : float, default=1e-3
+        Learning rate.
+    betas : (float, float), default=(0.9, 0.999)
+        Decay rates of the running averages, each in [0, 1).
+    eps : float, default=1e-8
+        Added to the denominator for numerical stability; must be > 0 (PyTorch also
+        accepts 0, which turns the step of a weight with all-zero gradients into NaN).
+    weight_decay : float, default=1e-2
+        Decoupled decay: ``p = p * (1 - lr * weight_decay)`` before the Adam step; the
+        gradient (and so the moments) never sees it.
+    amsgrad : bool, default=False
+        Divide by the running maximum of the second moment (AMSGrad).
+    maximize : bool, default=False
+        Climb the objective instead of descending it.
+
+    Notes
+    -----
+    PyTorch's rule: ``p = p * (1 - lr * weight_decay)``, then the :class:`Adam` step without
+    weight decay in the gradient.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad as mg
+    >>> from minigrad import optim
+    >>> w = mg.Tensor([2.0], requires_grad=True)
+    >>> opt = optim.AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> w.grad = np.zeros(1)
+    >>> opt.step()
+    >>> w.data
+    array([1.9])
+    """
+
+    _decoupled = True
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)
