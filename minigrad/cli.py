@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
+from minigrad.experiments import LOSSES
+
 if TYPE_CHECKING:
-    from minigrad.experiments import Dataset
+    from minigrad.experiments import Dataset, Head
 
 EPILOG = """examples:
   minigrad compare --dataset xor --activations all --plot xor.png
@@ -127,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="passes over the data (default: %(default)s)")
         sub.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
                          help="samples per step (default: the whole training set)")
+        sub.add_argument("--loss", default="auto", choices=LOSSES,
+                         help="auto: bce (one logit) for xor, cross_entropy otherwise; mse "
+                              "regresses one-hot targets (default: %(default)s)")
         sub.add_argument("--plot", metavar="PNG", help="also save a picture here")
 
     train = commands.add_parser(
@@ -172,12 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_train(args: argparse.Namespace) -> int:
     import minigrad as mg
-    from minigrad.experiments import (
-        make_mlp,
-        make_optimizer,
-        output_setup,
-        targets_for,
-    )
+    from minigrad.experiments import make_mlp, make_optimizer
 
     _activation(args.activation)
     _writable(args.plot, "--plot")
@@ -186,16 +186,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         _needs_matplotlib()
     mg.manual_seed(args.seed)
     dataset = _load(args.dataset)
-    n_out, loss = output_setup(dataset)
-    model = make_mlp(dataset.n_features, args.hidden, n_out, args.activation, rng=args.seed)
+    head = _head(dataset, args.loss)
+    loss = head.loss
+    model = make_mlp(dataset.n_features, args.hidden, head.width, args.activation,
+                     rng=args.seed)
     opt = make_optimizer(args.optimizer, model.parameters(), args.lr)
     print(f"{dataset.name}: {len(dataset.X_train)} training / {len(dataset.X_test)} test "
           f"samples, {dataset.n_classes} classes")
     print(model)
-    history = mg.fit(model, dataset.X_train, targets_for(dataset, dataset.y_train),
+    history = mg.fit(model, dataset.X_train, head.targets(dataset.y_train),
                      loss=loss, optimizer=opt, epochs=args.epochs, batch_size=args.batch_size,
                      verbose=0 if args.quiet else 1, rng=args.seed)
-    test = mg.evaluate(model, dataset.X_test, targets_for(dataset, dataset.y_test), loss)
+    test = mg.evaluate(model, dataset.X_test, head.targets(dataset.y_test), loss)
     print(f"final: loss {history['loss'][-1]:.4f}, train accuracy "
           f"{history['accuracy'][-1]:.4f}, test accuracy {test['accuracy']:.4f}")
     if args.save:
@@ -207,7 +209,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if dataset.n_features == 2:
             plot.decision_regions(model, dataset.X_train, dataset.y_train,
                                   title=f"{args.activation} on {dataset.name}", path=args.plot,
-                                  threshold=0.0 if dataset.single_output else 0.5)
+                                  threshold=head.threshold)
         else:
             plot.training_curves(history, path=args.plot)
         print(f"saved picture to {args.plot}")
@@ -222,11 +224,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.plot:
         _needs_matplotlib()
     dataset = _load(args.dataset)
+    head = _head(dataset, args.loss)
     print(f"{dataset.name}: hidden {','.join(map(str, args.hidden))}, {args.optimizer} "
           f"lr {args.lr}, {args.epochs} epochs, {args.seeds} seeds per activation")
     summaries = compare_activations(dataset, names, seeds=args.seeds, hidden=args.hidden,
                                     epochs=args.epochs, lr=args.lr, optimizer=args.optimizer,
-                                    batch_size=args.batch_size, progress=sys.stderr.isatty())
+                                    batch_size=args.batch_size, progress=sys.stderr.isatty(),
+                                    loss=args.loss)
     print(format_table(summaries, args.seeds))
     if args.plot:
         from minigrad import plot
@@ -237,7 +241,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         models = {f"{s.activation} ({s.converged}/{args.seeds} seeds)": s.best_run.model
                   for s in summaries}
         plot.decision_region_grid(models, dataset.X_train, dataset.y_train, path=args.plot,
-                                  threshold=0.0 if dataset.single_output else 0.5)
+                                  threshold=head.threshold)
         print(f"saved picture to {args.plot}")
     return 0
 
@@ -289,6 +293,15 @@ def activation_gradient_error(name: str, seed: int = 0) -> tuple[float, float]:
         worst_abs = max(worst_abs, float(diff.max()))
         worst_rel = max(worst_rel, float((diff / np.maximum(np.abs(numeric), 1e-8)).max()))
     return worst_abs, worst_rel
+
+
+def _head(dataset: Dataset, loss: str) -> Head:
+    from minigrad.experiments import output_head
+
+    try:
+        return output_head(dataset, loss)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def _load(name: str) -> Dataset:

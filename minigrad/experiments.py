@@ -101,17 +101,49 @@ def make_mlp(n_inputs: int, hidden: Sequence[int], n_outputs: int, activation: s
     return nn.Sequential(*layers)
 
 
-def output_setup(dataset: Dataset) -> tuple[int, Any]:
-    """Output width and loss: one logit with BCE-with-logits for a single-output problem,
-    else softmax cross-entropy on ``n_classes`` logits."""
-    if dataset.single_output:
-        return 1, nn.BCEWithLogitsLoss()
-    return dataset.n_classes, nn.CrossEntropyLoss()
+LOSSES = ("auto", "cross_entropy", "bce", "mse")
 
 
-def targets_for(dataset: Dataset, y: np.ndarray) -> np.ndarray:
-    """Labels shaped for the loss of :func:`output_setup`."""
-    return y.reshape(-1, 1).astype(np.float64) if dataset.single_output else y
+@dataclass
+class Head:
+    """How a network's outputs meet the labels: output width, loss, and target shaping."""
+
+    width: int
+    loss: Any
+    kind: str  # "logit" (one logit, BCE), "logits" (softmax CE) or "one_hot" (MSE)
+
+    def targets(self, y: np.ndarray) -> np.ndarray:
+        """Integer labels shaped for this head's loss."""
+        if self.kind == "logit":
+            return y.reshape(-1, 1).astype(np.float64)
+        if self.kind == "one_hot":
+            return data.one_hot(y, self.width)
+        return y
+
+    @property
+    def threshold(self) -> float:
+        """Where a single output splits the classes (a logit at 0); unused for several."""
+        return 0.0 if self.kind == "logit" else 0.5
+
+
+def output_head(dataset: Dataset, loss: str = "auto") -> Head:
+    """The head for ``loss``: ``"bce"`` (one logit, BCE-with-logits; two classes only),
+    ``"cross_entropy"`` (one logit per class, softmax cross-entropy), ``"mse"`` (one output
+    per class regressed on one-hot targets), or ``"auto"``: BCE for XOR's classic 2-H-1
+    network, cross-entropy for the rest."""
+    key = loss.lower()
+    if key == "auto":
+        key = "bce" if dataset.single_output else "cross_entropy"
+    if key == "bce":
+        if dataset.n_classes != 2:
+            raise ValueError(f"loss 'bce' needs two classes; {dataset.name} has "
+                             f"{dataset.n_classes}: use cross_entropy")
+        return Head(1, nn.BCEWithLogitsLoss(), "logit")
+    if key == "cross_entropy":
+        return Head(dataset.n_classes, nn.CrossEntropyLoss(), "logits")
+    if key == "mse":
+        return Head(dataset.n_classes, nn.MSELoss(), "one_hot")
+    raise ValueError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}")
 
 
 def make_optimizer(name: str, params: Any, lr: float) -> Any:
@@ -141,16 +173,17 @@ class RunResult:
 
 def train_run(dataset: Dataset, activation: str, seed: int, hidden: Sequence[int],
               epochs: int, lr: float, optimizer: str = "sgd", batch_size: int | None = None,
-              verbose: int = 0) -> RunResult:
+              verbose: int = 0, loss_name: str = "auto") -> RunResult:
     """Train one MLP on ``dataset`` and measure it."""
-    n_out, loss = output_setup(dataset)
-    model = make_mlp(dataset.n_features, hidden, n_out, activation, rng=seed)
+    head = output_head(dataset, loss_name)
+    loss = head.loss
+    model = make_mlp(dataset.n_features, hidden, head.width, activation, rng=seed)
     opt = make_optimizer(optimizer, model.parameters(), lr)
-    y_train = targets_for(dataset, dataset.y_train)
+    y_train = head.targets(dataset.y_train)
     history = fit(model, dataset.X_train, y_train, loss=loss, optimizer=opt, epochs=epochs,
                   batch_size=batch_size, verbose=verbose, rng=seed, diagnostics=False)
     train = evaluate(model, dataset.X_train, y_train, loss)
-    test = evaluate(model, dataset.X_test, targets_for(dataset, dataset.y_test), loss)
+    test = evaluate(model, dataset.X_test, head.targets(dataset.y_test), loss)
     perfect = [i + 1 for i, acc in enumerate(history["accuracy"]) if acc == 1.0]
     from minigrad.diagnostics import gradient_flow
 
@@ -191,7 +224,7 @@ class Summary:
 def compare_activations(dataset: Dataset, activations: Sequence[str], seeds: int = 5,
                         hidden: Sequence[int] = (8,), epochs: int = 300, lr: float = 0.1,
                         optimizer: str = "sgd", batch_size: int | None = None,
-                        progress: bool = False) -> list[Summary]:
+                        progress: bool = False, loss: str = "auto") -> list[Summary]:
     """Train every activation on ``seeds`` seeds; one :class:`Summary` per activation."""
     summaries = []
     jobs = [(name, seed) for name in activations for seed in range(seeds)]
@@ -205,7 +238,7 @@ def compare_activations(dataset: Dataset, activations: Sequence[str], seeds: int
             summary = Summary(name)
             for seed in range(seeds):
                 summary.runs.append(train_run(dataset, name, seed, hidden, epochs, lr,
-                                              optimizer, batch_size))
+                                              optimizer, batch_size, loss_name=loss))
                 if bar is not None:
                     bar.set_postfix_str(name)
                     bar.update(1)

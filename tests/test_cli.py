@@ -64,6 +64,8 @@ def test_plot_activations_and_gradcheck(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (("train", "--activation", "nope"), "unknown activation 'nope'"),
     (("train", "--dataset", "mnist"), "invalid choice: 'mnist'"),
+    (("train", "--loss", "hinge"), "invalid choice: 'hinge'"),
+    (("train", "--dataset", "spirals", "--loss", "bce"), "'bce' needs two classes"),
     (("train", "--hidden", "16,x"), "expected comma-separated positive widths"),
     (("train", "--hidden", "0"), "expected comma-separated positive widths"),
     (("train", "--epochs", "0"), "expected a positive integer, got 0"),
@@ -117,3 +119,12 @@ def test_activation_gradient_error_is_small_for_every_activation():
         abs_err, _ = cli.activation_gradient_error(name)
         assert abs_err < 1e-6, name
     assert np.isfinite(cli.activation_gradient_error("gelu")[1])
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse", "bce"])
+def test_train_with_each_loss(capsys, loss):
+    code, out, _ = run(capsys, "train", "--dataset", "moons", "--loss", loss, "--epochs", "60",
+                       "--optimizer", "adam", "--lr", "0.02", "--quiet")
+    assert code == 0
+    test_accuracy = float(out.strip().splitlines()[-1].rsplit(" ", 1)[-1])
+    assert test_accuracy > 0.85
