@@ -1,0 +1,70 @@
+"""The primitive differentiable ops, each a ``Function`` with its derivative beside it.
+
+Binary ops broadcast like NumPy and hand their gradients to ``unbroadcast``. Constants
+(Python numbers, masks, index arrays) arrive as plain values and get no gradient. Ops
+without hyper-parameters are stateless and shared as one instance each (``ADD``, ``MUL``,
+``EXP``, ...): the per-call state lives on the context, never on the op.
+
+The ops live in one module per family, and this package re-exports them:
+
+* :mod:`~minigrad.ops.arithmetic`: Add, Sub, Mul, Div, Pow, Neg, MatMul;
+* :mod:`~minigrad.ops.reductions`: Sum, Mean, Max, Min (and the ``Axis`` type);
+* :mod:`~minigrad.ops.elementwise`: Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Clip, Maximum,
+  Minimum, Where, and the overflow-free ``sigmoid`` helper on plain arrays;
+* :mod:`~minigrad.ops.shape`: Reshape, Transpose, BroadcastTo, GetItem, Concatenate, Stack;
+* :mod:`~minigrad.ops._util`: the shape helper and broadcast error the binary ops share.
+
+The modules import only :mod:`minigrad.autograd` and each other at their top:
+:mod:`minigrad.tensor` imports this package, so importing it back would be a cycle.
+"""
+
+from minigrad.ops.arithmetic import (
+    ADD,
+    DIV,
+    MATMUL,
+    MUL,
+    NEG,
+    POW,
+    SUB,
+    Add,
+    Div,
+    MatMul,
+    Mul,
+    Neg,
+    Pow,
+    Sub,
+)
+from minigrad.ops.elementwise import (
+    ABS,
+    EXP,
+    LOG,
+    MAXIMUM,
+    MINIMUM,
+    RELU,
+    SIGMOID,
+    SQRT,
+    TANH,
+    WHERE,
+    Abs,
+    Clip,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Relu,
+    Sigmoid,
+    Sqrt,
+    Tanh,
+    Where,
+    sigmoid,
+)
+from minigrad.ops.reductions import Axis, Max, Mean, Min, Sum
+from minigrad.ops.shape import BroadcastTo, Concatenate, GetItem, Reshape, Stack, Transpose
+
+__all__ = [
+    "ABS", "ADD", "DIV", "EXP", "LOG", "MATMUL", "MAXIMUM", "MINIMUM", "MUL", "NEG", "POW",
+    "RELU", "SIGMOID", "SQRT", "SUB", "TANH", "WHERE", "Abs", "Add", "Axis", "BroadcastTo",
+    "Clip", "Concatenate", "Div", "Exp", "GetItem", "Log", "MatMul", "Max", "Maximum", "Mean",
+    "Min", "Minimum", "Mul", "Neg", "Pow", "Relu", "Reshape", "Sigmoid", "Sqrt", "Stack", "Sub",
+    "Sum", "Tanh", "Transpose", "Where", "sigmoid",
+]

@@ -1,0 +1,207 @@
+"""Arithmetic ops: Add, Sub, Mul, Div, Pow, Neg and MatMul, with their shared instances.
+
+Binary ops broadcast like NumPy and hand their gradients to ``unbroadcast``; a constant
+operand (a Python number) arrives as a plain value and gets no gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad.autograd import Context, Function, unbroadcast
+from minigrad.ops._util import _broadcast_error, _shape
+
+__all__ = ["ADD", "DIV", "MATMUL", "MUL", "NEG", "POW", "SUB", "Add", "Div", "MatMul", "Mul",
+           "Neg", "Pow", "Sub"]
+
+
+class Add(Function):
+    """x + y.  d/dx = 1, d/dy = 1."""
+
+    def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
+        needs = ctx.needs_input_grad
+        if needs[0]:
+            ctx.x_shape = _shape(x)
+        if needs[1]:
+            ctx.y_shape = _shape(y)
+        try:
+            return x + y
+        except ValueError:
+            raise _broadcast_error("add", x, y) from None
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
+        needs = ctx.needs_input_grad
+        return (
+            unbroadcast(dout, ctx.x_shape) if needs[0] else None,
+            unbroadcast(dout, ctx.y_shape) if needs[1] else None,
+        )
+
+
+class Sub(Function):
+    """x - y.  d/dx = 1, d/dy = -1."""
+
+    def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
+        needs = ctx.needs_input_grad
+        if needs[0]:
+            ctx.x_shape = _shape(x)
+        if needs[1]:
+            ctx.y_shape = _shape(y)
+        try:
+            return x - y
+        except ValueError:
+            raise _broadcast_error("sub", x, y) from None
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
+        needs = ctx.needs_input_grad
+        return (
+            unbroadcast(dout, ctx.x_shape) if needs[0] else None,
+            unbroadcast(-dout, ctx.y_shape) if needs[1] else None,
+        )
+
+
+class Mul(Function):
+    """x * y.  d/dx = y, d/dy = x."""
+
+    def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
+        # Save only what the other side's gradient needs (and the shape to reduce it to).
+        needs = ctx.needs_input_grad
+        if needs[0]:
+            ctx.y, ctx.x_shape = y, _shape(x)
+        if needs[1]:
+            ctx.x, ctx.y_shape = x, _shape(y)
+        try:
+            return x * y
+        except ValueError:
+            raise _broadcast_error("mul", x, y) from None
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
+        needs = ctx.needs_input_grad
+        return (
+            unbroadcast(dout * ctx.y, ctx.x_shape) if needs[0] else None,
+            unbroadcast(dout * ctx.x, ctx.y_shape) if needs[1] else None,
+        )
+
+
+class Div(Function):
+    """x / y.  d/dx = 1/y, d/dy = -x/y^2 = -out/y."""
+
+    def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
+        try:
+            out = x / y
+        except ValueError:
+            raise _broadcast_error("div", x, y) from None
+        ctx.y = y
+        ctx.out = out if ctx.needs_input_grad[1] else None
+        ctx.shapes = (_shape(x), _shape(y))
+        return out
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
+        x_shape, y_shape = ctx.shapes
+        scaled = dout / ctx.y
+        return (
+            unbroadcast(scaled, x_shape) if ctx.needs_input_grad[0] else None,
+            unbroadcast(-scaled * ctx.out, y_shape) if ctx.needs_input_grad[1] else None,
+        )
+
+
+class Pow(Function):
+    """x ** p.  d/dx = p x^(p-1);  d/dp = x^p log x (only defined for x > 0)."""
+
+    def forward(self, ctx: Context, x: Any, p: Any) -> np.ndarray:
+        try:
+            out = x**p
+        except ValueError:
+            raise _broadcast_error("pow", x, p) from None
+        ctx.x, ctx.p, ctx.out = x, p, out
+        ctx.shapes = (_shape(x), _shape(p))
+        return out
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
+        x, p = ctx.x, ctx.p
+        x_shape, p_shape = ctx.shapes
+        dx = dp = None
+        if ctx.needs_input_grad[0]:
+            if np.ndim(p) == 0 and p == 0:
+                # d/dx x^0 = 0 everywhere, x = 0 included (as PyTorch), not 0 * inf = NaN.
+                dx = np.zeros(x_shape, dtype=dout.dtype)
+            else:
+                dx = unbroadcast(dout * p * x ** (p - 1), x_shape)
+        if ctx.needs_input_grad[1]:
+            # A constant base (a Python number) is taken in the output's dtype: np.log of a
+            # Python number is a float64 scalar, which would turn a float32 gradient float64.
+            base = np.asarray(x, dtype=ctx.out.dtype)
+            # Where x <= 0 the log is undefined; like PyTorch, give 0 where x == 0 and
+            # let negative bases produce NaN rather than a made-up number.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if np.any(base == 0):
+                    log_x = np.log(np.where(base == 0, 1.0, base))
+                else:
+                    log_x = np.log(base)
+            dp = unbroadcast(dout * ctx.out * log_x, p_shape)
+        return dx, dp
+
+
+class Neg(Function):
+    """-x.  d/dx = -1."""
+
+    def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:
+        return -x
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
+        return -dout
+
+
+class MatMul(Function):
+    """x @ y with NumPy's matmul rules (1-D, 2-D and batched N-D).
+
+    For 2-D operands: d/dx = dout @ y^T, d/dy = x^T @ dout. 1-D operands are promoted to
+    matrices for the product and the added axis is removed again; batch axes that were
+    broadcast are summed by ``unbroadcast``.
+    """
+
+    def forward(self, ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        x_arr, y_arr = np.asarray(x), np.asarray(y)
+        if x_arr.ndim == 0 or y_arr.ndim == 0:
+            raise ValueError(
+                f"matmul: operands must be at least 1-D, got shapes {x_arr.shape} and "
+                f"{y_arr.shape}; use * for scalars"
+            )
+        try:
+            out = x_arr @ y_arr
+        except ValueError:
+            raise ValueError(
+                f"matmul: shapes {x_arr.shape} and {y_arr.shape} are not aligned (the last "
+                "axis of the first must equal the second-to-last axis of the second)"
+            ) from None
+        ctx.x, ctx.y = (x_arr, y_arr)
+        return out
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
+        x, y = ctx.x, ctx.y
+        x2 = x[np.newaxis, :] if x.ndim == 1 else x
+        y2 = y[:, np.newaxis] if y.ndim == 1 else y
+        # Put back the axes that 1-D operands dropped from the product (for 1-D @ 1-D,
+        # a 0-d dout becomes 1x1), so the 2-D formulas apply.
+        d2 = dout
+        if y.ndim == 1:
+            d2 = d2[..., np.newaxis]
+        if x.ndim == 1:
+            d2 = d2[..., np.newaxis, :]
+        dx = dy = None
+        if ctx.needs_input_grad[0]:
+            dx = d2 @ np.swapaxes(y2, -1, -2)
+            if x.ndim == 1:
+                dx = dx.reshape(dx.shape[:-2] + (dx.shape[-1],))
+            dx = unbroadcast(dx, x.shape)
+        if ctx.needs_input_grad[1]:
+            dy = np.swapaxes(x2, -1, -2) @ d2
+            if y.ndim == 1:
+                dy = dy[..., 0]
+            dy = unbroadcast(dy, y.shape)
+        return dx, dy
+
+
+# Stateless ops are shared: the per-call state lives on the context, never on the op.
+ADD, SUB, MUL, DIV, POW, NEG, MATMUL = Add(), Sub(), Mul(), Div(), Pow(), Neg(), MatMul()

@@ -1,0 +1,115 @@
+"""Reductions over axes: Sum, Mean, Max and Min.
+
+``Axis`` is the type of their ``axis`` argument; ``_expand`` puts the reduced axes back
+into an upstream gradient and ``_check_axis`` refuses an axis out of range. Max and Min
+share ``_Extreme``, which splits the gradient equally among tied extremes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd import Context, Function
+
+__all__ = ["Axis", "Max", "Mean", "Min", "Sum"]
+
+Axis = int | tuple[int, ...] | None
+
+
+def _expand(dout: np.ndarray, ndim: int, axis: Axis, keepdims: bool) -> np.ndarray:
+    """Put back the axes a reduction removed, so ``dout`` broadcasts against its input."""
+    if keepdims:
+        return dout
+    if axis is None:
+        return dout.reshape((1,) * ndim)
+    axes = (axis,) if isinstance(axis, int) else axis
+    return np.expand_dims(dout, tuple(a % ndim for a in axes))
+
+
+def _check_axis(op: str, axis: Axis, ndim: int) -> None:
+    axes = (axis,) if isinstance(axis, int) else (axis or ())
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims")
+
+
+class Sum(Function):
+    """sum(x, axis).  d/dx = dout broadcast back over the summed axes."""
+
+    def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:
+        _check_axis("sum", self.axis, x.ndim)
+        ctx.shape = x.shape
+        return x.sum(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(_expand(dout, len(ctx.shape), self.axis, self.keepdims), ctx.shape)
+
+
+class Mean(Function):
+    """mean(x, axis).  d/dx = dout / n, broadcast back, n = number of averaged elements."""
+
+    def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:
+        _check_axis("mean", self.axis, x.ndim)
+        if x.size == 0:
+            raise ValueError(f"mean: the tensor of shape {x.shape} is empty")
+        out = x.mean(axis=self.axis, keepdims=self.keepdims)
+        ctx.shape = x.shape
+        ctx.count = x.size // max(np.size(out), 1)
+        return out
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
+        grad = _expand(dout / ctx.count, len(ctx.shape), self.axis, self.keepdims)
+        return np.broadcast_to(grad, ctx.shape)
+
+
+class _Extreme(Function):
+    """Shared by Max and Min: the gradient is split equally among tied extremes."""
+
+    name = ""
+
+    def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def _reduce(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:
+        _check_axis(self.name, self.axis, x.ndim)
+        if x.size == 0:
+            raise ValueError(f"{self.name}: the tensor of shape {x.shape} is empty")
+        kept = self._reduce(x)
+        mask = x == kept
+        ctx.mask = mask
+        # Counted in x's dtype: an integer count would turn a float32 gradient float64.
+        ctx.count = mask.sum(axis=self.axis, keepdims=True, dtype=x.dtype)
+        if self.keepdims:
+            return kept
+        return kept.reshape(()) if self.axis is None else np.squeeze(kept, axis=self.axis)
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
+        grad = _expand(dout, ctx.mask.ndim, self.axis, self.keepdims)
+        return ctx.mask * (grad / ctx.count)
+
+
+class Max(_Extreme):
+    """max(x, axis).  d/dx = dout / k at each of the k tied maxima, 0 elsewhere."""
+
+    name = "max"
+
+    def _reduce(self, x: np.ndarray) -> np.ndarray:
+        return x.max(axis=self.axis, keepdims=True)
+
+
+class Min(_Extreme):
+    """min(x, axis).  d/dx = dout / k at each of the k tied minima, 0 elsewhere."""
+
+    name = "min"
+
+    def _reduce(self, x: np.ndarray) -> np.ndarray:
+        return x.min(axis=self.axis, keepdims=True)
