@@ -16,15 +16,9 @@ from typing import Any
 import minigrad.autograd  # noqa: F401  (isort keeps plain imports before from-imports)
 from minigrad import data, nn, optim
 from minigrad.anomaly import AnomalyError, detect_anomaly
-from minigrad.autograd import (
-    Context,
-    Function,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    set_grad_enabled,
-    unbroadcast,
-)
+from minigrad.autograd import Context, Function, unbroadcast
+from minigrad.callbacks import Callback, EarlyStopping, History
+from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.random import manual_seed
 from minigrad.tensor import (
@@ -37,7 +31,7 @@ from minigrad.tensor import (
     stack,
     where,
 )
-from minigrad.train import Callback, EarlyStopping, History, evaluate, fit
+from minigrad.train import evaluate, fit
 
 __version__ = "0.1.0"
 

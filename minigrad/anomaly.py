@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import Function, Node, _mode
+from minigrad.autograd import Function, Node
+from minigrad.grad_mode import _mode
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 

@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from minigrad import data, nn, optim
+from minigrad.callbacks import History
 from minigrad.diagnostics import RELU_FAMILY
 from minigrad.random import make_rng
-from minigrad.train import History, evaluate, fit
+from minigrad.train import evaluate, fit
 
 DATASETS = ("xor", "moons", "circles", "spirals", "blobs", "digits")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import no_grad
+from minigrad.grad_mode import no_grad
 from minigrad.tensor import Tensor
 
 

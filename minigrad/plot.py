@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import no_grad
+from minigrad.grad_mode import no_grad
 from minigrad.tensor import Tensor, stack
 
 # The seed article used "seaborn-whitegrid", which matplotlib renamed in 3.6.
