@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.functions import stack
 from minigrad.grad_mode import no_grad
-from minigrad.tensor import Tensor, stack
+from minigrad.tensor import Tensor
 
 # The seed article used "seaborn-whitegrid", which matplotlib renamed in 3.6.
 STYLE = "seaborn-v0_8-whitegrid"
