@@ -163,7 +163,11 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
             y_array, y_parent = y, None
         arrays: Any = (x_array, y_array)
         parents: Any = (x_parent, y_parent)
-        needs: Any = (x_parent is not None, y_parent is not None)
+        # Literal tuples are constants: no new object for the collector to track per op.
+        if x_parent is not None:
+            needs: Any = (True, True) if y_parent is not None else (True, False)
+        else:
+            needs = (False, True) if y_parent is not None else (False, False)
         record = x_parent is not None or y_parent is not None
     else:
         arrays, parents, needs = [], [], []
