@@ -17,7 +17,7 @@ import numpy as np
 
 from minigrad import data, nn, optim
 from minigrad.callbacks import History
-from minigrad.diagnostics import RELU_FAMILY
+from minigrad.diagnostics import RELU_FAMILY, gradient_flow
 from minigrad.random import make_rng
 from minigrad.train import evaluate, fit
 
@@ -186,8 +186,6 @@ def train_run(dataset: Dataset, activation: str, seed: int, hidden: Sequence[int
     train = evaluate(model, dataset.X_train, y_train, loss)
     test = evaluate(model, dataset.X_test, head.targets(dataset.y_test), loss)
     perfect = [i + 1 for i, acc in enumerate(history["accuracy"]) if acc == 1.0]
-    from minigrad.diagnostics import gradient_flow
-
     dead = [row.dead_share for row in gradient_flow(model, dataset.X_train, y_train, loss)
             if row.dead_share is not None]
     return RunResult(activation, seed, model, history, train["accuracy"], test["accuracy"],
