@@ -90,18 +90,24 @@ def _same_length(where: str, names: tuple[str, str], X: np.ndarray, y: np.ndarra
 
 
 def _dry_run(model: Module, loss: Callable[..., Any], metric_fns: list[tuple[str, Metric]],
-             X: np.ndarray, y: np.ndarray, names: tuple[str, str]) -> None:
+             X: np.ndarray, y: np.ndarray, names: tuple[str, str]) -> bool:
     """One forward, loss and metrics on the first batch, in eval mode without gradients.
 
     A shape, dtype or label mistake then raises before any weight, running statistic or
     optimizer state has changed, instead of after the first steps. Eval mode draws no
     dropout mask and updates no running statistic, so the run leaves no trace.
+
+    Returns True when 1-D targets must be used as a column: the model has one output per
+    sample, shape (N, 1), and y has shape (N,) (as every ``make_*`` returns it).
     """
     modes = [(m, m.training) for m in model.modules()]
     try:
         model.eval()
         with no_grad():
             prediction = model(X)
+            column = y.ndim == 1 and prediction.shape == (len(y), 1)
+            if column:
+                y = y.reshape(-1, 1)
             loss(prediction, y)
         for _, fn in metric_fns:
             fn(y, prediction.data)
@@ -113,6 +119,7 @@ def _dry_run(model: Module, loss: Callable[..., Any], metric_fns: list[tuple[str
     finally:
         for module, mode in modes:
             module.training = mode
+    return column
 
 
 def fit(
@@ -137,7 +144,9 @@ def fit(
     ----------
     model : Module
     X, y : array_like
-        Inputs and targets, with samples along the first axis.
+        Inputs and targets, with samples along the first axis. When the model has one
+        output per sample, shape (N, 1), targets of shape (N,) are used as a column (N, 1),
+        as Keras does; a loss called directly still insists on matching shapes.
     loss : callable
         A loss such as ``nn.BCELoss()``, called as ``loss(prediction, target)``.
     optimizer : Optimizer
@@ -232,9 +241,11 @@ def fit(
 
     threshold = 0.0 if type(loss).__name__ == "BCEWithLogitsLoss" else 0.5
     metric_fns = _resolve_metrics(metrics, threshold)
-    _dry_run(model, loss, metric_fns, X_arr[:batch], y_arr[:batch], ("X", "y"))
-    if validation_data is not None:
-        _dry_run(model, loss, metric_fns, X_val[:batch], y_val[:batch], ("X_val", "y_val"))
+    if _dry_run(model, loss, metric_fns, X_arr[:batch], y_arr[:batch], ("X", "y")):
+        y_arr = y_arr.reshape(-1, 1)
+    if validation_data is not None and _dry_run(model, loss, metric_fns, X_val[:batch],
+                                                y_val[:batch], ("X_val", "y_val")):
+        y_val = y_val.reshape(-1, 1)
     order_rng = make_rng(rng)
     history = History()
     state = FitState(model, history)
@@ -315,6 +326,8 @@ def _evaluate(model: Module, X: np.ndarray, y: np.ndarray, loss: Callable[..., T
     model.eval()
     with no_grad():
         prediction = model(X)
+        if y.ndim == 1 and prediction.shape == (len(y), 1):
+            y = y.reshape(-1, 1)  # one output per sample: (N,) targets as a column, as in fit
         logs = {prefix + "loss": loss(prediction, y).item()}
     for name, fn in metric_fns:
         logs[prefix + name] = float(fn(y, prediction.data))

@@ -205,3 +205,16 @@ def test_gradient_flow_leaves_grads_untouched():
     X, y = xor_data()
     gradient_flow(model, X, y, nn.BCELoss())
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_design_example_with_one_dimensional_xor_labels():
+    # make_xor returns labels of shape (N,); a one-output model gets them as a column.
+    X, y = mg.data.make_xor()
+    model = nn.Sequential(nn.Dense(2, 8, rng=0), nn.Tanh(), nn.Dense(8, 1, rng=1), nn.Sigmoid())
+    opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    history = mg.fit(model, X, y, loss=nn.BCELoss(), optimizer=opt, epochs=200, batch_size=4,
+                     validation_data=(X, y), verbose=0, rng=0)
+    assert history["accuracy"][-1] == 1.0 and history["val_accuracy"][-1] == 1.0
+    assert mg.evaluate(model, X, y, nn.BCELoss())["accuracy"] == 1.0
+    with pytest.raises(ValueError, match="reshape the target to"):
+        nn.BCELoss()(model(X), y)  # a loss called directly still insists on matching shapes
