@@ -29,3 +29,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning"
     )
+
+
+@pytest.fixture(scope="session")
+def torch():  # type: ignore[no-untyped-def]
+    """PyTorch, the reference that comparison tests check minigrad against.
+
+    Locally a missing torch skips the test with how to install it; in CI (``CI`` set, where
+    ``.ci/run`` installs it) a missing torch is a failure, so the comparison always runs.
+    """
+    try:
+        import torch as torch_module
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("torch is missing in CI: .ci/run must install torch==2.13.0")
+        pytest.skip("needs PyTorch as the reference: pip install torch==2.13.0")
+    torch_module.set_default_dtype(torch_module.float64)
+    return torch_module
