@@ -8,7 +8,17 @@ from typing import Any
 import numpy as np
 
 from minigrad import ops
-from minigrad.autograd import LeafNode, Node, apply, run_backward
+from minigrad.autograd import (
+    Context,
+    LeafNode,
+    Node,
+    apply,
+    bump_version,
+    run_backward,
+    version_of,
+)
+from minigrad.grad_mode import _mode
+from minigrad.ops.shape import plain_index
 
 _default_dtype: np.dtype = np.dtype(np.float64)
 
@@ -63,22 +73,38 @@ def as_float_array(data: Any, dtype: Any = None, *, where: str = "Tensor") -> np
     return array
 
 
-def _operand(value: Any, op: str) -> Any:
-    """An operand for a binary op: Tensors as they are, Python numbers kept weak."""
-    cls = value.__class__
-    if cls is float or cls is Tensor or cls is int:  # the common cases, decided at once
-        return value
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, np.generic):
+def _operands(x: Tensor, other: Any, op: str) -> tuple[Any, Any]:
+    """``x`` and ``other`` ready for a binary op, with PyTorch's type promotion.
+
+    A float tensor's dtype wins over Python numbers, NumPy scalars, 0-d arrays, lists and
+    integer or bool arrays (``float32 * np.array([True, False])`` stays float32), and a
+    tensor with dimensions wins over a 0-d tensor of another float dtype. Between float
+    arrays or tensors that both have dimensions, NumPy's promotion applies (float32 with
+    float64 gives float64), as in PyTorch.
+    """
+    if isinstance(other, Tensor):
+        if other.data.dtype == x.data.dtype or (x.data.ndim == 0) == (other.data.ndim == 0):
+            return x, other
+        if other.data.ndim == 0:
+            return x, apply(ops.AsType(x.data.dtype), other)
+        return apply(ops.AsType(other.data.dtype), x), other
+    if isinstance(other, np.generic):
         # Checked before Python numbers, since np.float64 is a subclass of float. A NumPy
-        # scalar would promote float32 to float64 (NEP 50); treat it as the Python number
-        # it holds, the way PyTorch does.
-        if value.dtype.kind in "iufb":
-            return value.item()
-    elif isinstance(value, (bool, int, float)):
-        return value
-    return as_float_array(value, where=op)
+        # scalar would promote float32 to float64 (NEP 50); take the Python number it holds.
+        if other.dtype.kind in "iufb":
+            return x, other.item()
+    elif isinstance(other, (bool, int, float)):
+        return x, other
+    if isinstance(other, np.ndarray):
+        kind = other.dtype.kind
+        if kind in "iub":
+            return x, other.astype(x.data.dtype)
+        if kind == "f" and other.ndim == 0 and x.data.ndim > 0:
+            return x, other.item()
+        return x, as_float_array(other, where=op)
+    # Lists and other sequences of numbers have no dtype of their own: they take x's.
+    array = as_float_array(other, where=op)
+    return x, array.astype(x.data.dtype, copy=False)
 
 
 class Tensor:
@@ -105,16 +131,14 @@ class Tensor:
     array([[ 2., -4.]])
     """
 
-    __slots__ = ("data", "grad", "_node", "_requires_grad", "__weakref__")
-    # NumPy defers to Tensor's reflected operators (array + tensor stays a Tensor).
-    __array_ufunc__ = None
+    __slots__ = ("data", "_grad", "_node", "_requires_grad", "__weakref__")
 
     data: np.ndarray
-    grad: np.ndarray | None
+    _grad: np.ndarray | None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self.data = np.array(as_float_array(data, dtype), copy=True)
-        self.grad = None
+        self._grad = None
         self._node: Node | LeafNode | None = None
         self._requires_grad = bool(requires_grad)
 
@@ -123,12 +147,38 @@ class Tensor:
         """Wrap an op's output without copying or validating (the hot path)."""
         tensor = object.__new__(cls)
         tensor.data = data if data.__class__ is np.ndarray else np.asarray(data)
-        tensor.grad = None
+        tensor._grad = None
         tensor._node = node
         tensor._requires_grad = node is not None
         return tensor
 
     # ----------------------------------------------------------------- autograd state
+
+    @property
+    def grad(self) -> np.ndarray | None:
+        """The accumulated gradient (an array shaped like ``data``), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        # Checked here, as PyTorch does: a misshapen gradient accepted now would broadcast
+        # silently in a later accumulation or optimizer step.
+        if value is None:
+            self._grad = None
+            return
+        array = value.data if isinstance(value, Tensor) else np.asarray(value)
+        if array.shape != self.data.shape:
+            raise ValueError(f"Tensor.grad: expected an array of shape {self.data.shape} "
+                             f"(the tensor's), got shape {array.shape}")
+        if array.dtype != self.data.dtype:
+            raise TypeError(f"Tensor.grad: expected dtype {self.data.dtype} (the tensor's), "
+                            f"got {array.dtype}; convert it with .astype({self.data.dtype})")
+        self._grad = array
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has had (PyTorch's ``_version``)."""
+        return version_of(self.data)
 
     @property
     def requires_grad(self) -> bool:
@@ -271,10 +321,36 @@ class Tensor:
     def __float__(self) -> float:
         return self.item()
 
+    def __int__(self) -> int:
+        """The single value, truncated toward zero (as ``int(torch_tensor)``)."""
+        return int(self.item())
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """The data for NumPy (``np.asarray(t)``).
+
+        For a tensor that requires grad it is a read-only view: a graph may have saved that
+        very array for backward, and a write through NumPy would change it unseen. Write
+        through ``.data`` (the documented escape hatch) or ask for a copy.
+        """
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
             return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if copy:
+            return self.data.copy()
+        if self._requires_grad:
+            view = self.data.view()
+            view.flags.writeable = False
+            return view
+        return self.data
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        from minigrad.numpy_interop import array_ufunc
+
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from minigrad.numpy_interop import array_function
+
+        return array_function(func, args, kwargs)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
@@ -290,46 +366,167 @@ class Tensor:
     # ----------------------------------------------------------------- arithmetic
 
     def __add__(self, other: Any) -> Tensor:
-        return apply(ops.ADD, self, _operand(other, "add"))
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.ADD, self, other)
+        x, y = _operands(self, other, "add")
+        return apply(ops.ADD, x, y)
 
     def __radd__(self, other: Any) -> Tensor:
-        return apply(ops.ADD, _operand(other, "add"), self)
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.ADD, other, self)
+        x, y = _operands(self, other, "add")
+        return apply(ops.ADD, y, x)
 
     def __sub__(self, other: Any) -> Tensor:
-        return apply(ops.SUB, self, _operand(other, "sub"))
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.SUB, self, other)
+        x, y = _operands(self, other, "sub")
+        return apply(ops.SUB, x, y)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return apply(ops.SUB, _operand(other, "sub"), self)
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.SUB, other, self)
+        x, y = _operands(self, other, "sub")
+        return apply(ops.SUB, y, x)
 
     def __mul__(self, other: Any) -> Tensor:
-        return apply(ops.MUL, self, _operand(other, "mul"))
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.MUL, self, other)
+        x, y = _operands(self, other, "mul")
+        return apply(ops.MUL, x, y)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return apply(ops.MUL, _operand(other, "mul"), self)
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.MUL, other, self)
+        x, y = _operands(self, other, "mul")
+        return apply(ops.MUL, y, x)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return apply(ops.DIV, self, _operand(other, "div"))
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.DIV, self, other)
+        x, y = _operands(self, other, "div")
+        return apply(ops.DIV, x, y)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return apply(ops.DIV, _operand(other, "div"), self)
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.DIV, other, self)
+        x, y = _operands(self, other, "div")
+        return apply(ops.DIV, y, x)
 
     def __pow__(self, other: Any) -> Tensor:
-        return apply(ops.POW, self, _operand(other, "pow"))
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.POW, self, other)
+        x, y = _operands(self, other, "pow")
+        return apply(ops.POW, x, y)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return apply(ops.POW, _operand(other, "pow"), self)
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.POW, other, self)
+        x, y = _operands(self, other, "pow")
+        return apply(ops.POW, y, x)
 
     def __neg__(self) -> Tensor:
         return apply(ops.NEG, self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return apply(ops.MATMUL, self, _operand(other, "matmul"))
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.MATMUL, self, other)
+        x, y = _operands(self, other, "matmul")
+        return apply(ops.MATMUL, x, y)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return apply(ops.MATMUL, _operand(other, "matmul"), self)
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(ops.MATMUL, other, self)
+        x, y = _operands(self, other, "matmul")
+        return apply(ops.MATMUL, y, x)
 
     def __getitem__(self, index: Any) -> Tensor:
         return apply(ops.GetItem(index), self)
+
+    # ----------------------------------------------------------------- in-place changes
+    #
+    # PyTorch's rules: a leaf that requires grad may be changed in place only under
+    # no_grad() (an optimizer's job); an array a recorded node saved for backward may be
+    # changed, but then that backward raises instead of using the new values (see
+    # bump_version). A tensor inside a recorded graph is changed by recording the change
+    # as an op and making this Tensor object its output: its old values stay with the
+    # nodes that saved them, so every gradient stays right.
+
+    def _writable(self, what: str, value: Any = None) -> bool:
+        """True to write into ``data``; False to record the change as an op instead."""
+        recording = _mode.enabled and (
+            self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
+        if recording and self._requires_grad and self.is_leaf:
+            raise RuntimeError(
+                f"{what}: a leaf tensor that requires grad cannot be changed in place while "
+                "gradients are recorded; do it under `with mg.no_grad():` (as optimizers do)"
+            )
+        return not recording
+
+    def _become(self, result: Tensor) -> Tensor:
+        self.data, self._node = result.data, result._node
+        self._requires_grad = result._requires_grad
+        return self
+
+    def _inplace(self, op: Any, other: Any, what: str) -> Tensor:
+        if not self._writable(what, other):
+            x, y = _operands(self, other, what)
+            return self._become(apply(op, x, y))
+        value = _value(other)
+        try:
+            # np.broadcast_shapes first: a result of another shape cannot go back into self.
+            if np.broadcast_shapes(self.data.shape, np.shape(value)) != self.data.shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{what}: a value of shape {np.shape(value)} cannot be applied in "
+                             f"place to a tensor of shape {self.data.shape}") from None
+        result = op.forward(Context(), self.data, value)
+        self.data[...] = result
+        bump_version(self.data)
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(ops.ADD, other, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(ops.SUB, other, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(ops.MUL, other, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(ops.DIV, other, "/=")
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if not self._writable("item assignment", value):
+            self._become(apply(ops.SetItem(index), self, _operands(self, value, "setitem")[1]))
+            return
+        index = plain_index(index, "setitem")
+        try:
+            self.data[index] = _value(value)
+        except (ValueError, IndexError) as error:
+            raise type(error)(f"setitem: {error} (tensor of shape {self.data.shape})") from None
+        bump_version(self.data)
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0 in place and return ``self`` (PyTorch's ``zero_``)."""
+        if self._writable("zero_()"):
+            self.data[...] = 0
+            bump_version(self.data)
+            return self
+        return self._become(self * 0.0)
 
     # Comparisons give boolean arrays: they have no gradient.
     def __lt__(self, other: Any) -> np.ndarray:
@@ -413,6 +610,22 @@ class Tensor:
 
     def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
         return apply(ops.BroadcastTo(tuple(shape)), self)
+
+    # ----------------------------------------------------------------- dtype
+
+    def astype(self, dtype: Any) -> Tensor:
+        """This tensor in another float dtype; the gradient flows back in the original one."""
+        if np.dtype(dtype) == self.data.dtype:
+            return self
+        return apply(ops.AsType(dtype), self)
+
+    def float(self) -> Tensor:
+        """As float32 (PyTorch's ``.float()``)."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """As float64 (PyTorch's ``.double()``)."""
+        return self.astype(np.float64)
 
 
 def _value(value: Any) -> Any:

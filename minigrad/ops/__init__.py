@@ -8,10 +8,11 @@ without hyper-parameters are stateless and shared as one instance each (``ADD``,
 The ops live in one module per family, and this package re-exports them:
 
 * :mod:`~minigrad.ops.arithmetic`: Add, Sub, Mul, Div, Pow, Neg, MatMul;
-* :mod:`~minigrad.ops.reductions`: Sum, Mean, Max, Min (and the ``Axis`` type);
+* :mod:`~minigrad.ops.reductions`: Sum, Mean, Max, Min (the ``Axis`` type, ``normalize_axis``);
 * :mod:`~minigrad.ops.elementwise`: Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Clip, Maximum,
-  Minimum, Where, and the overflow-free ``sigmoid`` helper on plain arrays;
-* :mod:`~minigrad.ops.shape`: Reshape, Transpose, BroadcastTo, GetItem, Concatenate, Stack;
+  Minimum, Where, AsType, and the overflow-free ``sigmoid`` helper on plain arrays;
+* :mod:`~minigrad.ops.shape`: Reshape, Transpose, BroadcastTo, GetItem, SetItem, Concatenate,
+  Stack;
 * :mod:`~minigrad.ops._util`: the shape helper and broadcast error the binary ops share.
 
 The modules import only :mod:`minigrad.autograd` and each other at their top:
@@ -46,6 +47,7 @@ from minigrad.ops.elementwise import (
     TANH,
     WHERE,
     Abs,
+    AsType,
     Clip,
     Exp,
     Log,
@@ -58,13 +60,22 @@ from minigrad.ops.elementwise import (
     Where,
     sigmoid,
 )
-from minigrad.ops.reductions import Axis, Max, Mean, Min, Sum
-from minigrad.ops.shape import BroadcastTo, Concatenate, GetItem, Reshape, Stack, Transpose
+from minigrad.ops.reductions import Axis, Max, Mean, Min, Sum, normalize_axis
+from minigrad.ops.shape import (
+    BroadcastTo,
+    Concatenate,
+    GetItem,
+    Reshape,
+    SetItem,
+    Stack,
+    Transpose,
+)
 
 __all__ = [
     "ABS", "ADD", "DIV", "EXP", "LOG", "MATMUL", "MAXIMUM", "MINIMUM", "MUL", "NEG", "POW",
-    "RELU", "SIGMOID", "SQRT", "SUB", "TANH", "WHERE", "Abs", "Add", "Axis", "BroadcastTo",
-    "Clip", "Concatenate", "Div", "Exp", "GetItem", "Log", "MatMul", "Max", "Maximum", "Mean",
-    "Min", "Minimum", "Mul", "Neg", "Pow", "Relu", "Reshape", "Sigmoid", "Sqrt", "Stack", "Sub",
-    "Sum", "Tanh", "Transpose", "Where", "sigmoid",
+    "RELU", "SIGMOID", "SQRT", "SUB", "TANH", "WHERE", "Abs", "Add", "AsType", "Axis",
+    "BroadcastTo", "Clip", "Concatenate", "Div", "Exp", "GetItem", "Log", "MatMul", "Max",
+    "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Pow", "Relu", "Reshape", "SetItem",
+    "Sigmoid", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Transpose", "Where", "normalize_axis",
+    "sigmoid",
 ]

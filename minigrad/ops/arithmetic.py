@@ -107,11 +107,18 @@ class Div(Function):
 
 
 class Pow(Function):
-    """x ** p.  d/dx = p x^(p-1);  d/dp = x^p log x (only defined for x > 0)."""
+    """x ** p.  d/dx = p x^(p-1);  d/dp = x^p log x.
+
+    At the edges the values are PyTorch's: d/dx is 0 wherever p == 0 (x = 0 included, not
+    0 * inf = NaN); d/dp is 0 where x == 0 and p >= 0, and ``x^p log x`` otherwise, so
+    ``0 ** -1`` gives -inf and a negative base NaN. The forward follows IEEE arithmetic
+    without warnings (``0 ** -1 = inf``, ``(-8) ** 0.5 = nan``), as PyTorch does.
+    """
 
     def forward(self, ctx: Context, x: Any, p: Any) -> np.ndarray:
         try:
-            out = x**p
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = x**p
         except ValueError:
             raise _broadcast_error("pow", x, p) from None
         ctx.x, ctx.p, ctx.out = x, p, out
@@ -122,24 +129,23 @@ class Pow(Function):
         x, p = ctx.x, ctx.p
         x_shape, p_shape = ctx.shapes
         dx = dp = None
-        if ctx.needs_input_grad[0]:
-            if np.ndim(p) == 0 and p == 0:
-                # d/dx x^0 = 0 everywhere, x = 0 included (as PyTorch), not 0 * inf = NaN.
-                dx = np.zeros(x_shape, dtype=dout.dtype)
-            else:
-                dx = unbroadcast(dout * p * x ** (p - 1), x_shape)
-        if ctx.needs_input_grad[1]:
-            # A constant base (a Python number) is taken in the output's dtype: np.log of a
-            # Python number is a float64 scalar, which would turn a float32 gradient float64.
-            base = np.asarray(x, dtype=ctx.out.dtype)
-            # Where x <= 0 the log is undefined; like PyTorch, give 0 where x == 0 and
-            # let negative bases produce NaN rather than a made-up number.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if np.any(base == 0):
-                    log_x = np.log(np.where(base == 0, 1.0, base))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.needs_input_grad[0]:
+                if np.ndim(p) == 0 and p == 0:
+                    dx = np.zeros(x_shape, dtype=dout.dtype)
                 else:
-                    log_x = np.log(base)
-            dp = unbroadcast(dout * ctx.out * log_x, p_shape)
+                    local = p * x ** (p - 1)
+                    if np.ndim(p) > 0:
+                        local = np.where(p == 0, 0, local)
+                    dx = unbroadcast(dout * local, x_shape)
+            if ctx.needs_input_grad[1]:
+                # A constant base (a Python number) is taken in the output's dtype: np.log
+                # of a Python number is a float64 scalar, which would turn a float32
+                # gradient float64.
+                base = np.asarray(x, dtype=ctx.out.dtype)
+                local = ctx.out * np.log(base)
+                local = np.where((base == 0) & (p >= 0), 0, local)
+                dp = unbroadcast(dout * local, p_shape)
         return dx, dp
 
 

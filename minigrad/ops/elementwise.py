@@ -1,4 +1,5 @@
-"""Elementwise ops: Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Clip, Maximum, Minimum, Where.
+"""Elementwise ops: Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Clip, Maximum, Minimum, Where,
+AsType.
 
 Also the overflow-free ``sigmoid`` helper on plain arrays, which the Sigmoid op and the
 activations and losses built on a sigmoid share, and the shared instances of the ops
@@ -14,7 +15,7 @@ import numpy as np
 from minigrad.autograd import Context, Function, unbroadcast
 from minigrad.ops._util import _broadcast_error, _shape
 
-__all__ = ["ABS", "EXP", "LOG", "MAXIMUM", "MINIMUM", "RELU", "SIGMOID", "SQRT", "TANH",
+__all__ = ["ABS", "AsType", "EXP", "LOG", "MAXIMUM", "MINIMUM", "RELU", "SIGMOID", "SQRT", "TANH",
            "WHERE", "Abs", "Clip", "Exp", "Log", "Maximum", "Minimum", "Relu", "Sigmoid", "Sqrt",
            "Tanh", "Where", "sigmoid"]
 
@@ -209,3 +210,19 @@ class Where(Function):
 # Stateless ops are shared: the per-call state lives on the context, never on the op.
 EXP, LOG, SQRT, ABS, TANH, SIGMOID, RELU = Exp(), Log(), Sqrt(), Abs(), Tanh(), Sigmoid(), Relu()
 MAXIMUM, MINIMUM, WHERE = Maximum(), Minimum(), Where()
+
+
+class AsType(Function):
+    """x converted to another float dtype.  d/dx = dout, converted back to x's dtype."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.dtype = np.dtype(dtype)
+        if self.dtype.kind != "f":
+            raise TypeError(f"astype: expected a float dtype, got {self.dtype}")
+
+    def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
+        return dout.astype(ctx.dtype)

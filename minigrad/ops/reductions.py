@@ -7,11 +7,14 @@ share ``_Extreme``, which splits the gradient equally among tied extremes.
 
 from __future__ import annotations
 
+import operator
+from typing import Any
+
 import numpy as np
 
 from minigrad.autograd import Context, Function
 
-__all__ = ["Axis", "Max", "Mean", "Min", "Sum"]
+__all__ = ["Axis", "Max", "Mean", "Min", "Sum", "normalize_axis"]
 
 Axis = int | tuple[int, ...] | None
 
@@ -26,18 +29,36 @@ def _expand(dout: np.ndarray, ndim: int, axis: Axis, keepdims: bool) -> np.ndarr
     return np.expand_dims(dout, tuple(a % ndim for a in axes))
 
 
+def normalize_axis(op: str, axis: Any) -> Axis:
+    """``axis`` as None, an int or a tuple of ints, like torch's ``dim``.
+
+    Any integer-like value (``np.int64(0)``) counts as an int, and a list as a tuple; bools,
+    floats and strings are refused with a TypeError that names the op.
+    """
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        return tuple(normalize_axis(op, a) for a in axis)  # type: ignore[misc]
+    if isinstance(axis, bool) or not hasattr(axis, "__index__"):
+        raise TypeError(f"{op}: axis must be an int, a tuple or list of ints, or None; "
+                        f"got {axis!r} ({type(axis).__name__})")
+    return operator.index(axis)
+
+
 def _check_axis(op: str, axis: Axis, ndim: int) -> None:
     axes = (axis,) if isinstance(axis, int) else (axis or ())
     for a in axes:
-        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
+        if not -ndim <= a < ndim:
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dims")
+    if len({a % ndim for a in axes}) != len(axes):
+        raise ValueError(f"{op}: axis {axis} names the same axis twice")
 
 
 class Sum(Function):
     """sum(x, axis).  d/dx = dout broadcast back over the summed axes."""
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = normalize_axis(type(self).__name__.lower(), axis), keepdims
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:
         _check_axis("sum", self.axis, x.ndim)
@@ -52,7 +73,7 @@ class Mean(Function):
     """mean(x, axis).  d/dx = dout / n, broadcast back, n = number of averaged elements."""
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = normalize_axis(type(self).__name__.lower(), axis), keepdims
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:
         _check_axis("mean", self.axis, x.ndim)
@@ -74,7 +95,7 @@ class _Extreme(Function):
     name = ""
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims = normalize_axis(type(self).__name__.lower(), axis), keepdims
 
     def _reduce(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError

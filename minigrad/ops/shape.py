@@ -1,9 +1,9 @@
-"""Shape ops: Reshape, Transpose, BroadcastTo, GetItem, Concatenate and Stack.
+"""Shape ops: Reshape, Transpose, BroadcastTo, GetItem, SetItem, Concatenate and Stack.
 
 They move elements without changing them, and each derivative puts ``dout`` back where
-the forward took its elements from. ``_plain_index`` turns the Tensors inside an index
-into arrays for GetItem (importing Tensor inside the function, as this package is
-imported by :mod:`minigrad.tensor`).
+the forward took its elements from. ``plain_index`` checks an index for GetItem and
+SetItem (importing Tensor inside the function, as this package is imported by
+:mod:`minigrad.tensor`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import numpy as np
 
 from minigrad.autograd import Context, Function, unbroadcast
 
-__all__ = ["BroadcastTo", "Concatenate", "GetItem", "Reshape", "Stack", "Transpose"]
+__all__ = ["BroadcastTo", "Concatenate", "GetItem", "Reshape", "SetItem", "Stack", "Transpose",
+           "plain_index"]
 
 
 class Reshape(Function):
@@ -87,7 +88,7 @@ class GetItem(Function):
     """
 
     def __init__(self, index: Any) -> None:
-        self.index = _plain_index(index)
+        self.index = plain_index(index)
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:
         ctx.shape, ctx.dtype = x.shape, x.dtype
@@ -102,19 +103,56 @@ class GetItem(Function):
         return grad
 
 
-def _plain_index(index: Any) -> Any:
+def plain_index(index: Any, op: str = "getitem") -> Any:
     """Turn Tensors inside an index into arrays; refuse float indices clearly."""
     from minigrad.tensor import Tensor
 
     if isinstance(index, tuple):
-        return tuple(_plain_index(i) for i in index)
+        return tuple(plain_index(i, op) for i in index)
     if isinstance(index, Tensor):
-        index = index.data
+        # minigrad Tensors hold floats only (bools became 1.0/0.0), so a Tensor can hold
+        # neither a mask nor integer positions unambiguously.
+        raise IndexError(
+            f"{op}: a Tensor cannot be an index: its values are floats (a boolean mask put "
+            "in a Tensor became 1.0/0.0) and index arrays must be integers or booleans. "
+            "Index with a NumPy array instead: a boolean mask "
+            "such as `x > 0` (comparisons give one) or `mask.data > 0.5`, or integers "
+            "such as `idx.data.astype(int)`"
+        )
     if isinstance(index, list):
         index = np.asarray(index)
     if isinstance(index, np.ndarray) and index.dtype.kind == "f":
-        raise IndexError(f"getitem: index arrays must be integers or booleans, got {index.dtype}")
+        raise IndexError(f"{op}: index arrays must be integers or booleans, got {index.dtype}")
     return index
+
+
+class SetItem(Function):
+    """x with ``x[index] = value``, out of place.
+
+    d/dx = dout with zeros at ``index`` (those elements were overwritten);
+    d/dvalue = dout[index], summed down to value's shape.
+    """
+
+    def __init__(self, index: Any) -> None:
+        self.index = plain_index(index, "setitem")
+
+    def forward(self, ctx: Context, x: np.ndarray, value: Any) -> np.ndarray:
+        out = x.copy()
+        try:
+            out[self.index] = value
+        except (IndexError, ValueError) as error:
+            raise type(error)(f"setitem: {error} (tensor of shape {x.shape})") from None
+        ctx.value_shape = np.shape(value)
+        return out
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
+        dx = dvalue = None
+        if ctx.needs_input_grad[0]:
+            dx = dout.copy()
+            dx[self.index] = 0
+        if ctx.needs_input_grad[1]:
+            dvalue = unbroadcast(dout[self.index], ctx.value_shape)
+        return dx, dvalue
 
 
 class Concatenate(Function):

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.autograd import bump_version
 from minigrad.tensor import Tensor
 
 __all__ = ["Hyper", "Optimizer"]
@@ -172,6 +173,9 @@ class Optimizer:
             updates.append((index, p, grad.astype(p.data.dtype, copy=False)))
         for index, p, grad in updates:
             self._update(index, p, grad)
+            # The step wrote into p.data: a graph that saved the old values must not be
+            # backpropagated any more (see minigrad.autograd.bump_version).
+            bump_version(p.data)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """A flat copy of the hyper-parameters and per-parameter state (see module docs)."""
