@@ -48,8 +48,10 @@ def softmax_demo() -> dict[str, np.ndarray]:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, np.ndarray]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="activations.png", help="gallery picture ('' for none)")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="activations.png", metavar="FILE",
+                        help="gallery picture ('' for none) (default: %(default)s)")
     args = parser.parse_args(argv)
     results = softmax_demo()
     if args.out:

@@ -84,8 +84,10 @@ def digits(epochs: int = 30, seed: int = 0) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot", default="classifiers.png", help="picture path ('' for none)")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--plot", default="classifiers.png", metavar="FILE",
+                        help="picture path ('' for none) (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="fewer problems and epochs")
     args = parser.parse_args(argv)
     if args.quick:

@@ -13,6 +13,9 @@ as with any built-in activation.
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Sequence
+
 import numpy as np
 
 import minigrad as mg
@@ -42,7 +45,9 @@ class Squareplus(nn.Layer):
         return f"b={self.b}"
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    argparse.ArgumentParser(description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     x = mg.Tensor(np.linspace(-3, 3, 7), requires_grad=True)
     print("gradcheck(Squareplus):", mg.gradcheck(Squareplus(), x))
 

@@ -11,12 +11,17 @@ are compared: they are identical, bit for bit, because autograd calls exactly th
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Sequence
+
 import numpy as np
 
 from minigrad import nn
 
 
-def main() -> dict[str, np.ndarray]:
+def main(argv: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    argparse.ArgumentParser(description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(6, 4))
     y = np.array([0, 2, 1, 2, 0, 1])

@@ -68,8 +68,10 @@ def run(depth: int = 10, width: int = 32, epochs: int = 20, plot: str | None = N
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot", default="vanishing.png", help="picture path ('' for none)")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--plot", default="vanishing.png", metavar="FILE",
+                        help="picture path ('' for none) (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="fewer epochs (for the tests)")
     args = parser.parse_args(argv)
     return run(epochs=2 if args.quick else 20, plot=args.plot or None)

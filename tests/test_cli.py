@@ -128,3 +128,24 @@ def test_train_with_each_loss(capsys, loss):
     assert code == 0
     test_accuracy = float(out.strip().splitlines()[-1].rsplit(" ", 1)[-1])
     assert test_accuracy > 0.85
+
+
+@pytest.mark.parametrize("command", sorted(cli.COMMANDS))
+def test_each_command_explains_itself(capsys, command):
+    code, out, err = run(capsys, command, "--help")
+    assert code == 0 and err == ""
+    assert out.startswith(f"usage: minigrad {command} [-h]")
+    if command in ("train", "compare"):
+        # Every activation a user may name is listed, and so is what threshold does.
+        assert all(name in out for name in mg.nn.activation_names())
+        assert "threshold" in out and "--plot FILE" in out and ".png" in out
+    else:
+        assert "threshold=1.0, value=-1.0" in " ".join(out.split())  # help text is wrapped
+
+
+def test_version_and_abbreviations(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out == f"minigrad {mg.__version__}\n"
+    # "--seed" is no abbreviation of compare's "--seeds": a typo is refused, not obeyed.
+    code, out, err = run(capsys, "compare", "--seed", "1")
+    assert code == 2 and out == "" and "unrecognized arguments: --seed 1" in err

@@ -1,8 +1,11 @@
-"""Every example runs in a fast mode and its lesson holds."""
+"""Every example runs in a fast mode and its lesson holds, and each one answers --help."""
 
 from __future__ import annotations
 
+import ast
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +65,7 @@ def test_toy_classifiers_bend_the_boundary(tmp_path):
 
 
 def test_manual_backprop_example_matches_autograd(capsys):
-    grads = load("manual_backprop")["main"]()
+    grads = load("manual_backprop")["main"]([])
     assert set(grads) == {"0.W", "0.b", "2.W", "2.b", "4.W", "4.b"}
     assert capsys.readouterr().out.count("identical to the hand-computed gradient: True") == 6
 
@@ -73,7 +76,7 @@ def test_custom_activation_example(capsys):
 
     names, canonical = dict(activations._NAMES), set(activations._CANONICAL)
     try:
-        load("custom_activation")["main"]()
+        load("custom_activation")["main"]([])
         assert "squareplus" in nn.activation_names()
     finally:  # leave the registry as the other tests expect it
         activations._NAMES.clear()
@@ -94,5 +97,19 @@ def test_vanishing_gradients_ordering(tmp_path):
 
 
 def test_autograd_demo_runs(capsys):
-    load("autograd_demo")["main"]()
+    load("autograd_demo")["main"]([])
     assert "finite differences agree: True" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("script", sorted(EXAMPLES.glob("*.py")), ids=lambda path: path.stem)
+def test_every_example_answers_help_without_running(tmp_path, script):
+    # In an empty folder: an example that ignored --help and ran would write its pictures
+    # here or print its results; one that answers it prints the lesson and stops.
+    done = subprocess.run([sys.executable, str(script), "--help"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: {script.name} [-h]")
+    lesson = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or ""
+    assert lesson and lesson.splitlines()[0] in done.stdout  # the description is the lesson
+    assert done.stderr == ""
+    assert list(tmp_path.iterdir()) == []
