@@ -181,12 +181,16 @@ def test_cross_entropy_spatial_equals_flattened() -> None:
     np.testing.assert_allclose(x.grad, x_flat.grad.reshape(2, 5, 3).transpose(0, 2, 1))
 
 
-def test_cross_entropy_one_sample_and_int_one_hot() -> None:
+def test_cross_entropy_one_sample_and_one_hot() -> None:
     logits = np.array([[0.5, -1.0, 2.0]])
     by_label = nn.CrossEntropyLoss()(logits, np.array([2])).item()
     assert nn.CrossEntropyLoss()(logits[0], np.array(2)).item() == pytest.approx(by_label)
-    # An integer one-hot array shaped like the logits is a probability target.
-    assert nn.CrossEntropyLoss()(logits, np.array([[0, 0, 1]])).item() == pytest.approx(by_label)
+    # A float one-hot array shaped like the logits is a probability target; an integer one
+    # is refused, as in PyTorch (tests/test_loss_targets.py).
+    assert nn.CrossEntropyLoss()(logits, np.array([[0.0, 0.0, 1.0]])).item() == pytest.approx(
+        by_label)
+    with pytest.raises(ValueError, match="CrossEntropyLoss: the target has the logits' shape"):
+        nn.CrossEntropyLoss()(logits, np.array([[0, 0, 1]]))
 
 
 def test_nll_of_log_softmax_equals_cross_entropy() -> None:

@@ -33,6 +33,7 @@ from minigrad.nn.activations import (
     get_activation,
     register_activation,
 )
+from minigrad.nn.containers import ModuleDict, ModuleList, ParameterList
 from minigrad.nn.init import INIT_NAMES
 from minigrad.nn.layers import BatchNorm1d, Dense, Dropout
 from minigrad.nn.losses import (
@@ -62,7 +63,10 @@ __all__ = [
     "Dropout",
     "Layer",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "Parameter",
+    "ParameterList",
     "Sequential",
     "CELU",
     "ELU",

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import Context
+from minigrad.autograd import Context, bump_version
 from minigrad.nn.init import init_weight, make_rng
 from minigrad.nn.module import Buffer, Layer, Parameter
 from minigrad.tensor import get_default_dtype
@@ -326,8 +326,12 @@ class BatchNorm1d(Layer):
         assert self.running_mean is not None and self.running_var is not None
         keep, new = 1.0 - self.momentum, self.momentum
         # In place, as PyTorch does: whoever holds `running_mean.data` sees live statistics.
+        # Each write bumps the version, so a graph that saved the old statistics (a user's
+        # `x * bn.running_mean`) refuses to backpropagate through the new ones.
         self.running_mean.data[...] = keep * self.running_mean.data + new * batch_mean
+        bump_version(self.running_mean.data)
         self.running_var.data[...] = keep * self.running_var.data + new * unbiased_var
+        bump_version(self.running_var.data)
 
     def backward(self, ctx: Context, dout: np.ndarray) -> Any:
         axes, x_hat, inv_std = ctx.axes, ctx.x_hat, ctx.inv_std

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping, Set
+from typing import Any, ClassVar
 
 import numpy as np
 
-from minigrad.autograd import Context, Function, apply
+from minigrad.autograd import Context, Function, apply, bump_version
 from minigrad.tensor import Tensor, as_float_array
 
 
@@ -29,16 +29,84 @@ class Buffer(Tensor):
         super().__init__(data, requires_grad=False, dtype=dtype)
 
 
+_PLAIN_CONTAINERS = (list, tuple, Mapping, Set)
+
+
+def _holds_model_parts(value: Any) -> Any:
+    """The first Module, Parameter or Buffer inside a plain container (nested too), or None."""
+    stack, seen = [value], set()
+    # A loop with a stack, not recursion: a container may nest deeply or hold itself.
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (Module, Parameter, Buffer)):
+            return item
+        if isinstance(item, _PLAIN_CONTAINERS) and id(item) not in seen:
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, Mapping) else item)
+    return None
+
+
+def _check_unwalked(owner: Module, name: str, value: Any) -> None:
+    """Refuse a container whose Modules or Parameters discovery would silently skip.
+
+    Plain lists and tuples are walked one level deep (``heads.0.W``, as ``nn.ModuleList``
+    names them); dicts, sets and containers nested inside a list are not. A Module held
+    there would be missed by ``parameters()``, ``state_dict()``, ``train()`` and
+    ``mg.save``, so it is an error instead.
+    """
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            if isinstance(item, _PLAIN_CONTAINERS):
+                part = _holds_model_parts(item)
+                if part is not None:
+                    raise TypeError(
+                        f"{type(owner).__name__}.{name}[{i}] is a {type(item).__name__} "
+                        f"holding a {type(part).__name__}; only one level of a plain list "
+                        f"is searched for parameters, so it would be skipped by parameters(), "
+                        f"state_dict(), train()/eval() and mg.save. Nest containers as "
+                        f"nn.ModuleList([nn.ModuleList([...]), ...]) or nn.ModuleDict"
+                    )
+        return
+    if not isinstance(value, (Mapping, Set)):
+        return
+    part = _holds_model_parts(value)
+    if part is None:
+        return
+    kind = "dict" if isinstance(value, Mapping) else type(value).__name__
+    if isinstance(part, Parameter):
+        fix = "nn.ParameterList([...]) or one attribute per Parameter"
+    elif isinstance(part, Buffer):
+        fix = "one attribute per Buffer"
+    else:
+        fix = "nn.ModuleDict({...}) or nn.ModuleList([...])"
+    raise TypeError(
+        f"{type(owner).__name__}.{name} is a {kind} holding a {type(part).__name__}, which "
+        f"parameters(), state_dict(), train()/eval() and mg.save would not see (an "
+        f"optimizer would never update it). Use {fix} instead"
+    )
+
+
 class Module:
     """Base class of every model part.
 
     Parameters, buffers and sub-modules are found by walking the attributes in the order
-    they were assigned (lists and tuples of modules included), so nothing needs
-    registering. Names are dotted paths: ``"0.W"``, ``"encoder.1.b"``. A parameter
-    shared by two places is reported once, under its first name.
+    they were assigned (plain lists and tuples of modules included, one level deep), so
+    nothing needs registering. Names are dotted paths: ``"0.W"``, ``"encoder.1.b"``. A
+    parameter shared by two places is reported once, under its first name. Modules held
+    by name go in :class:`~minigrad.nn.ModuleDict`; a plain dict (or set, or a list inside
+    a list) holding Modules or Parameters raises ``TypeError`` when assigned, because it
+    would be skipped.
     """
 
     training: bool = True
+    #: True for a container whose parameters count as its owner's own (ParameterList), so
+    #: a Layer passes them to its node like its direct Parameters.
+    _holds_own_parameters: ClassVar[bool] = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, _PLAIN_CONTAINERS):
+            _check_unwalked(self, name, value)
+        object.__setattr__(self, name, value)
 
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
@@ -51,11 +119,14 @@ class Module:
     def _members(self) -> Iterator[tuple[str, Any]]:
         """Attributes in assignment order, with list and tuple items as ``name.i``."""
         for name, value in vars(self).items():
-            if isinstance(value, (list, tuple)):
-                for i, item in enumerate(value):
-                    yield f"{name}.{i}", item
-            else:
-                yield name, value
+            if isinstance(value, _PLAIN_CONTAINERS):
+                # Checked here too: a dict assigned empty may have been filled since.
+                _check_unwalked(self, name, value)
+                if isinstance(value, (list, tuple)):
+                    for i, item in enumerate(value):
+                        yield f"{name}.{i}", item
+                    continue
+            yield name, value
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """Direct sub-modules with their names."""
@@ -78,7 +149,12 @@ class Module:
             yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
 
     def _own(self, kind: type) -> Iterator[tuple[str, Any]]:
-        return ((name, value) for name, value in self._members() if isinstance(value, kind))
+        """This module's own members of ``kind``; a ParameterList's items count as own."""
+        for name, value in self._members():
+            if isinstance(value, kind):
+                yield name, value
+            elif isinstance(value, Module) and value._holds_own_parameters:
+                yield from ((f"{name}.{inner}", item) for inner, item in value._own(kind))
 
     def _named(self, kind: type, prefix: str = "", seen: set[int] | None = None
                ) -> Iterator[tuple[str, Any]]:
@@ -137,6 +213,11 @@ class Module:
         Everything is checked before anything is written: missing keys (when ``strict``),
         unexpected keys (when ``strict``), shape mismatches and non-numeric arrays are
         all listed in one ``ValueError`` and the module is left as it was.
+
+        The values are copied into the existing arrays, in their dtype, as PyTorch's
+        ``load_state_dict`` does: an array taken from ``p.data`` before loading (by an
+        optimizer or by user code) sees the loaded values. Each write counts as an in-place
+        change, so a backward through a graph that saved the old values raises.
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"load_state_dict into {type(self).__name__}: expected a dict of "
@@ -165,14 +246,22 @@ class Module:
                     f"{name}: expected shape {target.shape}, got {array.shape}"
                 )
                 continue
-            updates.append((target, array))
+            # A copy before any write: a state array may alias another target's array
+            # (two parameters swapped), which the first write would otherwise change.
+            updates.append((target, np.array(array, dtype=target.dtype, copy=True)))
         if problems:
             raise ValueError(
                 f"load_state_dict into {type(self).__name__} failed (nothing was changed): "
                 + "; ".join(problems)
             )
         for target, array in updates:
-            target.data = np.array(array, dtype=target.dtype, copy=True)
+            if target.data.flags.writeable:
+                target.data[...] = array
+                bump_version(target.data)
+            else:
+                # A read-only array (np.broadcast_to, a read-only memory map) cannot take
+                # the values in place; a fresh array is the only way to load it.
+                target.data = array
 
     # ----------------------------------------------------------------- repr
 
@@ -216,6 +305,8 @@ class Layer(Module, Function):
                 params.append(value)
             elif isinstance(value, (list, tuple)):
                 params.extend(item for item in value if isinstance(item, Parameter))
+            elif isinstance(value, Module) and value._holds_own_parameters:
+                params.extend(p for _, p in value._own(Parameter))
         return apply(self, x, *params)
 
     def param_arrays(self) -> tuple[np.ndarray, ...]:

@@ -75,7 +75,8 @@ class GELU(_Activation):
 
     Plain text: y = 0.5*x*(1 + tanh(u)) = x*sigmoid(2u); dy/dx = s + 2*x*s*(1 - s)*du/dx.
     The sigmoid form is the same function, evaluated without cancellation for negative x.
-    Both forms are smooth: no kinks.
+    Both forms are smooth: no kinks. As in PyTorch (float64), ``-inf`` gives NaN
+    (``-inf * 0``) and the gradient at ``+-inf`` is NaN.
 
     Examples
     --------
@@ -104,17 +105,21 @@ class GELU(_Activation):
             u = _SQRT_2_OVER_PI * (clipped + _GELU_CUBIC * (clipped * clipped * clipped))
             s = sigmoid(2.0 * u)
             ctx.clipped, ctx.s = clipped, s
+        else:
+            s = 0.5 * _erfc(-x * _SQRT_HALF)
+            ctx.cdf = s
+        # An infinite input gives NaN here (-inf * 0), as in PyTorch: quietly, like a NaN.
+        with np.errstate(invalid="ignore"):
             return x * s
-        cdf = 0.5 * _erfc(-x * _SQRT_HALF)
-        ctx.cdf = cdf
-        return x * cdf
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
         x = ctx.x
         if self.approximate == "tanh":
             clipped, s = ctx.clipped, ctx.s
             du = _SQRT_2_OVER_PI * (1.0 + (3.0 * _GELU_CUBIC) * (clipped * clipped))
-            return dout * (s + 2.0 * x * s * (1.0 - s) * du)
+            with np.errstate(invalid="ignore"):  # inf * 0 at an infinite input, as forward
+                return dout * (s + 2.0 * x * s * (1.0 - s) * du)
         t = np.minimum(np.abs(x), _PDF_CLIP)
         pdf = _INV_SQRT_2PI * np.exp(-0.5 * (t * t))
-        return dout * (ctx.cdf + x * pdf)
+        with np.errstate(invalid="ignore"):  # inf * 0 at an infinite input, as forward
+            return dout * (ctx.cdf + x * pdf)

@@ -34,7 +34,9 @@ class Hardtanh(_Activation):
         f'(x) = \begin{cases} 1 & a < x < b \\ 0 & \text{otherwise} \end{cases}
 
     Plain text: y = clip(x, min_val, max_val); dy/dx = 1 if min_val < x < max_val else 0.
-    At both kinks the derivative is 0, as in PyTorch.
+    At both kinks the derivative is 0, as in PyTorch. A NaN input gives NaN with gradient 0,
+    as PyTorch's vectorized kernel (its scalar loop, used for the last few elements of a
+    tensor, passes the gradient instead).
 
     Examples
     --------
@@ -137,7 +139,9 @@ class HardSwish(_Activation):
 
     Plain text: y = x * relu6(x + 3) / 6; dy/dx = 0 if x <= -3, x/3 + 1/2 if -3 < x < 3,
     1 if x >= 3. At the kinks ``HardSwish'(-3) = 0`` and ``HardSwish'(3) = 1``, as in
-    PyTorch (the limits from inside (-3, 3) would be -1/2 and 3/2).
+    PyTorch (the limits from inside (-3, 3) would be -1/2 and 3/2). A NaN input gives a NaN
+    value and gradient, and ``-inf`` gives NaN (``-inf * 0``), as PyTorch's vectorized
+    kernel.
 
     Examples
     --------
@@ -151,9 +155,12 @@ class HardSwish(_Activation):
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:  # type: ignore[override]
         ctx.x = x
-        return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0
+        # -inf * 0 is NaN, as in PyTorch: quietly, like a NaN input.
+        with np.errstate(invalid="ignore"):
+            return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
         x = ctx.x
-        slope = np.where(x <= -3.0, 0.0, np.where(x < 3.0, x / 3.0 + 0.5, 1.0))
+        # The middle branch is the fallback, so a NaN input gets a NaN slope.
+        slope = np.where(x <= -3.0, 0.0, np.where(x >= 3.0, 1.0, x / 3.0 + 0.5))
         return dout * slope

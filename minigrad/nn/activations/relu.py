@@ -29,7 +29,8 @@ class ReLU(_Activation):
         f'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}
 
     Plain text: y = max(x, 0); dy/dx = 1 if x > 0 else 0. At the kink ``ReLU'(0) = 0``,
-    as in PyTorch.
+    as in PyTorch. A NaN input gives NaN and passes its gradient through, as PyTorch's
+    ``threshold_backward`` (which zeroes the gradient only where x <= 0).
 
     Examples
     --------
@@ -44,11 +45,12 @@ class ReLU(_Activation):
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:  # type: ignore[override]
         # Arithmetic on the mask, not np.where: on a random sign pattern np.where is several
         # times slower here (it branches per element), and ReLU sits in every hot MLP.
-        ctx.positive = x > 0.0
+        # "Not x <= 0" rather than "x > 0": a NaN passes its gradient, as in PyTorch.
+        ctx.passes = ~(x <= 0.0)
         return np.maximum(x, 0.0)
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
-        return dout * ctx.positive
+        return dout * ctx.passes
 
 
 class LeakyReLU(_Activation):
@@ -191,12 +193,15 @@ class PReLU(_Activation):
         dx = np.where(positive, dout, dout * slope) if ctx.needs_grad(0) else None
         dweight = None
         if ctx.needs_grad(1):
-            per_element = np.where(positive, 0.0, ctx.x * dout)
-            if slope.ndim == 0:
-                dweight = per_element.sum().reshape(1)
-            else:
-                axes = (0,) + tuple(range(2, per_element.ndim))
-                dweight = per_element.sum(axis=axes)
+            # An infinite input makes dweight NaN (inf * 0, or inf - inf in the sum), as in
+            # PyTorch; quietly, like a NaN input would.
+            with np.errstate(invalid="ignore"):
+                per_element = np.where(positive, 0.0, ctx.x * dout)
+                if slope.ndim == 0:
+                    dweight = per_element.sum().reshape(1)
+                else:
+                    axes = (0,) + tuple(range(2, per_element.ndim))
+                    dweight = per_element.sum(axis=axes)
             dweight = dweight.astype(ctx.weight_dtype, copy=False)
         return dx, dweight
 
@@ -219,15 +224,16 @@ class Threshold(_Activation):
         f'(x) = \begin{cases} 1 & x > t \\ 0 & x \le t \end{cases}
 
     Plain text: y = x if x > threshold else value; dy/dx = 1 if x > threshold else 0. At the
-    kink x = threshold the derivative is 0, as PyTorch's ``threshold_backward``.
+    kink x = threshold the derivative is 0, as PyTorch's ``threshold_backward``. Only inputs
+    ``<= threshold`` are replaced, so a NaN stays NaN and passes its gradient, as in PyTorch.
 
     Examples
     --------
     >>> import numpy as np
     >>> from minigrad import nn
     >>> layer = nn.Threshold(0.1, 20.0)
-    >>> layer(np.array([-1.0, 0.1, 2.0])).data
-    array([20., 20.,  2.])
+    >>> layer(np.array([-1.0, 0.1, 2.0, np.nan])).data
+    array([20., 20.,  2., nan])
     >>> layer
     Threshold(threshold=0.1, value=20.0)
     """
@@ -241,9 +247,10 @@ class Threshold(_Activation):
         self.kinks = (self.threshold,)
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:  # type: ignore[override]
-        above = x > self.threshold
-        ctx.above = above
-        return np.where(above, x, self.value)
+        # "x <= threshold" picks what is replaced: NaN compares False, so it is kept.
+        replaced = x <= self.threshold
+        ctx.replaced = replaced
+        return np.where(replaced, self.value, x)
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
-        return np.where(ctx.above, dout, 0.0)
+        return np.where(ctx.replaced, 0.0, dout)

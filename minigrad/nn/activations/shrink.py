@@ -74,7 +74,8 @@ class Softshrink(_Activation):
 
     Plain text: y = x - clip(x, -lambd, lambd); dy/dx = 1 if |x| > lambd else 0. At the kinks
     x = -lambd and x = lambd the derivative is 0: PyTorch's backward zeroes the gradient on
-    the closed band ``-lambd <= x <= lambd``.
+    the closed band ``-lambd <= x <= lambd``. A NaN input gives NaN with gradient 0, as
+    PyTorch's vectorized kernel.
 
     Examples
     --------
@@ -115,7 +116,8 @@ class Hardshrink(_Activation):
 
     Plain text: y = x if |x| > lambd else 0; dy/dx = 1 if |x| > lambd else 0. The function
     jumps at x = -lambd and x = lambd; there the derivative is 0, as in PyTorch's backward
-    (zero on the closed band). NaN passes through, as in PyTorch.
+    (zero on the closed band). NaN passes through with gradient 0, as in PyTorch's
+    vectorized kernel.
 
     Examples
     --------
@@ -132,11 +134,12 @@ class Hardshrink(_Activation):
         self.kinks = _shrink_kinks(self.lambd)
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:  # type: ignore[override]
-        # Written as "not inside the band" so that NaN, which compares False with everything,
-        # passes through (as in PyTorch) instead of being zeroed out of sight.
-        outside = ~((x >= -self.lambd) & (x <= self.lambd))
-        ctx.outside = outside
-        return np.where(outside, x, 0.0)
+        # The value zeroes "inside the band", so a NaN (which compares False with everything)
+        # passes through instead of being zeroed out of sight; the gradient flows only where
+        # x is outside the band, so not at a NaN. Both as in PyTorch.
+        inside = (x >= -self.lambd) & (x <= self.lambd)
+        ctx.outside = (x < -self.lambd) | (x > self.lambd)
+        return np.where(inside, 0.0, x)
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
         return np.where(ctx.outside, dout, 0.0)

@@ -36,7 +36,8 @@ class Swish(_Activation):
         f'(x) = \sigma(\beta x)\,\bigl(1 + \beta x\,(1 - \sigma(\beta x))\bigr)
 
     Plain text: s = sigmoid(beta*x); y = x*s; dy/dx = s * (1 + beta*x*(1 - s)). Uses the
-    stable sigmoid. No kinks.
+    stable sigmoid. No kinks. As in PyTorch, ``-inf`` gives NaN (``-inf * 0``) and the
+    gradient at ``+-inf`` is NaN.
 
     Examples
     --------
@@ -58,11 +59,14 @@ class Swish(_Activation):
         z = x * self.beta
         s = sigmoid(z)
         ctx.z, ctx.s = z, s
-        return x * s
+        # An infinite input gives NaN here (inf * 0), as in PyTorch: quietly, like a NaN input.
+        with np.errstate(invalid="ignore"):
+            return x * s
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
         s = ctx.s
-        return dout * (s * (1.0 + ctx.z * (1.0 - s)))
+        with np.errstate(invalid="ignore"):  # as in forward
+            return dout * (s * (1.0 + ctx.z * (1.0 - s)))
 
 
 SiLU = Swish
@@ -80,7 +84,8 @@ class Mish(_Activation):
               + x\,\sigma(x)\,\bigl(1 - \tanh^2(\operatorname{softplus}(x))\bigr)
 
     Plain text: t = tanh(log(1 + exp(x))); y = x*t; dy/dx = t + x*sigmoid(x)*(1 - t**2).
-    The softplus is the stable ``max(x, 0) + log1p(exp(-|x|))``. No kinks.
+    The softplus is the stable ``max(x, 0) + log1p(exp(-|x|))``. No kinks. As in PyTorch,
+    ``-inf`` gives NaN (``-inf * 0``) and the gradient at ``+-inf`` is NaN.
 
     Examples
     --------
@@ -95,11 +100,14 @@ class Mish(_Activation):
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:  # type: ignore[override]
         t = np.tanh(_softplus(x))
         ctx.x, ctx.t = x, t
-        return x * t
+        # An infinite input gives NaN here (inf * 0), as in PyTorch: quietly, like a NaN input.
+        with np.errstate(invalid="ignore"):
+            return x * t
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
         x, t = ctx.x, ctx.t
-        return dout * (t + x * sigmoid(x) * (1.0 - t * t))
+        with np.errstate(invalid="ignore"):  # as in forward
+            return dout * (t + x * sigmoid(x) * (1.0 - t * t))
 
 
 class Softplus(_Activation):

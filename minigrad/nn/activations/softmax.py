@@ -39,11 +39,19 @@ class _AxisActivation(_Activation):
             )
 
 
+def _shifted(x: np.ndarray, axis: int) -> np.ndarray:
+    """``x`` minus its maximum along ``axis``.
+
+    Subtracting the maximum leaves softmax unchanged and makes every exponent <= 0, so
+    nothing overflows (the seed's fix for softmax([1010, 1020, ...])). A slice holding +inf,
+    or only -inf, becomes NaN (inf - inf), as in PyTorch: quietly, like a NaN input.
+    """
+    with np.errstate(invalid="ignore"):
+        return x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+
+
 def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    # Subtracting the maximum leaves the result unchanged and makes every exponent <= 0,
-    # so nothing overflows (the seed's fix for softmax([1010, 1020, ...])).
-    shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
-    e = np.exp(shifted)
+    e = np.exp(_shifted(x, axis))
     return e / e.sum(axis=axis, keepdims=True)
 
 
@@ -157,7 +165,7 @@ class LogSoftmax(_AxisActivation):
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:  # type: ignore[override]
         self._check(x)
-        shifted = x - x.max(axis=self.axis, keepdims=True, initial=-np.inf)
+        shifted = _shifted(x, self.axis)
         out = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
         ctx.out = out
         return out

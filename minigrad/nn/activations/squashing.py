@@ -117,7 +117,8 @@ class Softsign(_Activation):
     .. math:: f(x) = \frac{x}{1 + |x|}, \qquad f'(x) = \frac{1}{(1 + |x|)^2}
 
     Plain text: y = x / (1 + |x|); dy/dx = 1 / (1 + |x|)**2, computed as two divisions so
-    the square cannot overflow. The derivative is continuous (1 at 0): no kinks.
+    the square cannot overflow. The derivative is continuous (1 at 0): no kinks. As
+    PyTorch's ``x / (1 + |x|)``, ``+-inf`` gives NaN (inf / inf), and so does its gradient.
 
     Examples
     --------
@@ -131,9 +132,15 @@ class Softsign(_Activation):
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:  # type: ignore[override]
         denominator = 1.0 + np.abs(x)
-        ctx.denominator = denominator
-        return x / denominator
+        # inf / inf is NaN, as PyTorch's x / (1 + |x|): quietly, like a NaN input.
+        with np.errstate(invalid="ignore"):
+            out = x / denominator
+        ctx.denominator, ctx.out = denominator, out
+        return out
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
-        denominator = ctx.denominator
-        return dout / denominator / denominator
+        denominator, out = ctx.denominator, ctx.out
+        dx = dout / denominator / denominator
+        # Where the value is NaN (a NaN or infinite input) so is the gradient, as in PyTorch;
+        # 1 / inf**2 alone would say 0.
+        return np.where(np.isnan(out), out, dx)

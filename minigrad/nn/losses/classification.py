@@ -61,6 +61,17 @@ def _class_labels(name: str, target: np.ndarray, scores_shape: tuple[int, ...],
     return target.astype(np.intp, copy=False)
 
 
+def _not_probabilities(name: str, target: np.ndarray, scores_shape: tuple[int, ...]) -> str:
+    """Why an integer (or bool) target shaped like the scores is refused, and what to pass."""
+    axis = 1 if len(scores_shape) > 1 else 0
+    labels_shape = scores_shape[:axis] + scores_shape[axis + 1:]
+    return (f"{name}: the target has the logits' shape {scores_shape} but dtype "
+            f"{target.dtype}; class labels are integers without the class axis (shape "
+            f"{labels_shape}) and class probabilities are floats, so it is neither. Pass labels "
+            f"of shape {labels_shape} (y.argmax(axis={axis}) of a one-hot array), or the "
+            f"probabilities / one-hot rows as floats (y.astype(float))")
+
+
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy on logits, against class labels or class probabilities.
 
@@ -75,9 +86,10 @@ class CrossEntropyLoss(_Loss):
     -----
     The logits have shape (N, C) (also (C,) for one sample, or (N, C, d1, ...) with the
     classes on axis 1). The target is either integer class labels of shape (N,) (or
-    (N, d1, ...)), or class probabilities (one-hot or soft) shaped like the logits (an
-    integer one-hot array counts as probabilities); float labels of shape (N,) are refused
-    rather than guessed at. With log-softmax
+    (N, d1, ...)), or float class probabilities (one-hot or soft) shaped like the logits.
+    As in PyTorch, what fits neither is refused rather than guessed at: float labels of
+    shape (N,) (``TypeError``), and an integer or bool target shaped like the logits
+    (``ValueError``: labels have no class axis, probabilities are floats). With log-softmax
     :math:`\\log p_c = x_c - \\log\\sum_k e^{x_k}` (evaluated after subtracting the row
     maximum) and target distribution q:
 
@@ -134,6 +146,8 @@ class CrossEntropyLoss(_Loss):
                 raise ValueError(f"{name}: a probability target must have the logits' shape "
                                  f"{logits.shape}, got {target.shape}; for class labels pass "
                                  f"an integer array of shape {logits.shape[:1] + logits.shape[2:]}")
+            if target.dtype.kind != "f":
+                raise ValueError(_not_probabilities(name, target, logits.shape))
             q = _classes_last(target.astype(logits.dtype, copy=False))
         else:
             labels = _class_labels(name, target, logits.shape, soft_allowed=True)
