@@ -17,11 +17,15 @@ import numpy as np
 
 from minigrad import data, nn, optim
 from minigrad.callbacks import History
-from minigrad.diagnostics import RELU_FAMILY, gradient_flow
+from minigrad.diagnostics import activation_stats
 from minigrad.random import make_rng
 from minigrad.train import evaluate, fit
 
 DATASETS = ("xor", "moons", "circles", "spirals", "blobs", "digits")
+
+# Activations that get He initialisation in make_mlp (rectifier-like: zero or small slope
+# below 0, identity above); the rest get Xavier.
+HE_INIT = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "CELU", "SELU"})
 
 
 @dataclass
@@ -91,7 +95,7 @@ def make_mlp(n_inputs: int, hidden: Sequence[int], n_outputs: int, activation: s
     """
     generator = make_rng(rng)
     scheme = init or ("he" if nn.get_activation(activation, **activation_kwargs).__class__
-                      .__name__ in RELU_FAMILY else "xavier")
+                      .__name__ in HE_INIT else "xavier")
     layers: list[nn.Module] = []
     width = n_inputs
     for size in hidden:
@@ -159,7 +163,13 @@ def make_optimizer(name: str, params: Any, lr: float) -> Any:
 
 @dataclass
 class RunResult:
-    """One training run of one activation and seed."""
+    """One training run of one activation and seed.
+
+    ``dead_share`` is the mean, over the hidden activation layers, of the share of units
+    whose derivative is exactly 0 on every training input after training (see
+    :func:`minigrad.diagnostics.activation_stats`); None when no activation is measured
+    (softmax-like ones).
+    """
 
     activation: str
     seed: int
@@ -181,13 +191,16 @@ def train_run(dataset: Dataset, activation: str, seed: int, hidden: Sequence[int
     model = make_mlp(dataset.n_features, hidden, head.width, activation, rng=seed)
     opt = make_optimizer(optimizer, model.parameters(), lr)
     y_train = head.targets(dataset.y_train)
+    # Accuracy is asked for: the MSE head is a classifier although its loss is a regression's.
     history = fit(model, dataset.X_train, y_train, loss=loss, optimizer=opt, epochs=epochs,
-                  batch_size=batch_size, verbose=verbose, rng=seed, diagnostics=False)
-    train = evaluate(model, dataset.X_train, y_train, loss)
-    test = evaluate(model, dataset.X_test, head.targets(dataset.y_test), loss)
+                  batch_size=batch_size, verbose=verbose, rng=seed, diagnostics=False,
+                  metrics=("accuracy",))
+    train = evaluate(model, dataset.X_train, y_train, loss, metrics=("accuracy",))
+    test = evaluate(model, dataset.X_test, head.targets(dataset.y_test), loss,
+                    metrics=("accuracy",))
     perfect = [i + 1 for i, acc in enumerate(history["accuracy"]) if acc == 1.0]
-    dead = [row.dead_share for row in gradient_flow(model, dataset.X_train, y_train, loss)
-            if row.dead_share is not None]
+    # Dead: the activation's own derivative is 0 on every training input (see diagnostics).
+    dead = [share for _, share, _ in activation_stats(model, dataset.X_train).values()]
     return RunResult(activation, seed, model, history, train["accuracy"], test["accuracy"],
                      train["loss"], perfect[0] if perfect else None,
                      float(np.mean(dead)) if dead else None)

@@ -12,6 +12,7 @@ from minigrad.callbacks import Callback, FitState, History
 from minigrad.data import iterate_batches
 from minigrad.grad_mode import no_grad
 from minigrad.nn.layers import BatchNorm1d
+from minigrad.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
 from minigrad.nn.module import Module
 from minigrad.random import make_rng
 from minigrad.tensor import Tensor, as_float_array
@@ -36,8 +37,21 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> 
     return float(np.mean(predicted == np.asarray(y_true).reshape(len(y_true), -1)))
 
 
-def _resolve_metrics(metrics: Iterable[str | Metric], threshold: float
+# Losses whose targets are classes: their default metric is accuracy. Any other loss
+# (MSELoss, L1Loss, HuberLoss, a user's callable) logs the loss alone by default, as Keras
+# logs nothing but the loss unless metrics are asked for.
+CLASSIFICATION_LOSSES = (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss)
+
+
+def _resolve_metrics(metrics: Iterable[str | Metric] | None, loss: Any
                      ) -> list[tuple[str, Metric]]:
+    """``(name, fn)`` pairs; ``None`` means the loss's default (see CLASSIFICATION_LOSSES)."""
+    if metrics is None:
+        metrics = ("accuracy",) if isinstance(loss, CLASSIFICATION_LOSSES) else ()
+    elif isinstance(metrics, str):
+        metrics = (metrics,)
+    # BCEWithLogitsLoss takes logits: a single output splits the classes at 0.
+    threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
     resolved: list[tuple[str, Metric]] = []
     for metric in metrics:
         if metric in ("accuracy", "acc"):
@@ -84,6 +98,31 @@ def _as_batchable(where: str, name: str, values: Any, features: bool) -> np.ndar
     return array
 
 
+def _summed(where: str, loss: Any) -> bool:
+    """Whether ``loss`` sums over the batch (else it averages); ``reduction="none"`` refused.
+
+    A loss without a ``reduction`` attribute (a user's function) is taken to average.
+    """
+    reduction = getattr(loss, "reduction", "mean")
+    if reduction == "none":
+        raise ValueError(
+            f"{where}: the loss {loss!r} has reduction='none', so it returns one value per "
+            f"sample instead of a single number to minimise; {where} needs a scalar loss: "
+            f"use {type(loss).__name__}(reduction='mean') (or 'sum')"
+        )
+    return bool(reduction == "sum")
+
+
+def _modes(model: Module) -> list[tuple[Module, bool]]:
+    """Each module with its ``training`` flag, for :func:`_restore_modes`."""
+    return [(module, module.training) for module in model.modules()]
+
+
+def _restore_modes(modes: list[tuple[Module, bool]]) -> None:
+    for module, mode in modes:
+        module.training = mode
+
+
 def _same_length(where: str, names: tuple[str, str], X: np.ndarray, y: np.ndarray) -> None:
     if len(X) != len(y):
         raise ValueError(f"{where}: {names[0]} has {len(X)} samples but {names[1]} has {len(y)}")
@@ -100,7 +139,7 @@ def _dry_run(model: Module, loss: Callable[..., Any], metric_fns: list[tuple[str
     Returns True when 1-D targets must be used as a column: the model has one output per
     sample, shape (N, 1), and y has shape (N,) (as every ``make_*`` returns it).
     """
-    modes = [(m, m.training) for m in model.modules()]
+    modes = _modes(model)
     try:
         model.eval()
         with no_grad():
@@ -117,8 +156,7 @@ def _dry_run(model: Module, loss: Callable[..., Any], metric_fns: list[tuple[str
         raise type(error)(f"fit: the first batch of ({names[0]}, {names[1]}) fails before "
                           f"training: {error}") from error
     finally:
-        for module, mode in modes:
-            module.training = mode
+        _restore_modes(modes)
     return column
 
 
@@ -131,7 +169,7 @@ def fit(
     epochs: int = 1,
     batch_size: int | None = 32,
     validation_data: tuple[Any, Any] | None = None,
-    metrics: Sequence[str | Metric] = ("accuracy",),
+    metrics: Sequence[str | Metric] | None = None,
     callbacks: Sequence[Callback] = (),
     verbose: int = 1,
     shuffle: bool = True,
@@ -148,7 +186,8 @@ def fit(
         output per sample, shape (N, 1), targets of shape (N,) are used as a column (N, 1),
         as Keras does; a loss called directly still insists on matching shapes.
     loss : callable
-        A loss such as ``nn.BCELoss()``, called as ``loss(prediction, target)``.
+        A loss such as ``nn.BCELoss()``, called as ``loss(prediction, target)``, returning
+        one number per batch: ``reduction="mean"`` or ``"sum"`` (``"none"`` is refused).
     optimizer : Optimizer
         Built on ``model.parameters()``.
     epochs : int, default=1
@@ -157,9 +196,13 @@ def fit(
     validation_data : (X_val, y_val), optional
         Evaluated after each epoch (in eval mode, without gradients) as ``val_loss`` and
         ``val_<metric>``.
-    metrics : sequence, default=("accuracy",)
-        ``"accuracy"`` or callables ``metric(y_true, y_pred) -> float``. Accuracy thresholds
-        a single output at 0.5 (at 0 for ``BCEWithLogitsLoss``, whose outputs are logits).
+    metrics : sequence or None, default=None
+        ``"accuracy"`` or callables ``metric(y_true, y_pred) -> float``. ``None`` follows
+        the loss: ``("accuracy",)`` for the classification losses (BCELoss,
+        BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss), none for the others (MSELoss,
+        L1Loss, HuberLoss, a user's function), whose history holds the loss alone, as
+        Keras's does without ``metrics``. Accuracy thresholds a single output at 0.5 (at 0
+        for ``BCEWithLogitsLoss``, whose outputs are logits).
     callbacks : sequence of Callback
         For example ``EarlyStopping(monitor="val_loss", patience=20)``.
     verbose : {0, 1, 2}, default=1
@@ -169,19 +212,38 @@ def fit(
     rng : None, int or Generator
         Seed of the shuffling (None draws from ``mg.manual_seed``'s root generator).
     diagnostics : bool, default=False
-        Record gradient-flow diagnostics each epoch (per layer gradient norm, dead
-        ReLU-family units, saturated sigmoid/tanh units) into ``history.diagnostics``.
+        Record gradient-flow diagnostics each epoch (per layer gradient norm, dead units of
+        each activation, saturated sigmoid/tanh units; see :mod:`minigrad.diagnostics`)
+        into ``history.diagnostics``.
+
+    Returns
+    -------
+    History
+        ``loss`` (and ``val_loss``) is a mean per sample over the epoch: the batch means
+        weighted by batch size for ``reduction="mean"``; for ``reduction="sum"`` the sum of
+        the batch sums divided by the number of samples (with one output per sample the
+        two agree; with several, "sum" gives the per-sample total over the outputs where
+        "mean" averages over every element).
 
     Raises
     ------
     TypeError, ValueError
-        Before anything is trained, for bad arguments, for X, y, X_val or y_val that are
-        not real numbers, hold NaN or infinity, or differ in length, and for a first batch
-        that the model or the loss refuses (checked by one forward in eval mode without
-        gradients, which changes no weight, running statistic or dropout generator).
+        Before anything is trained, for bad arguments (a loss with ``reduction="none"``
+        among them), for X, y, X_val or y_val that are not real numbers, hold NaN or
+        infinity, or differ in length, and for a first batch that the model or the loss
+        refuses (checked by one forward in eval mode without gradients, which changes no
+        weight, running statistic or dropout generator).
     FloatingPointError
         When the loss becomes NaN or infinite; it is checked before the step, so the model
         keeps the weights of the last finite step.
+
+    Notes
+    -----
+    Each epoch trains with the whole model in train mode (``model.train()``) and validates
+    in eval mode. When ``fit`` returns (or raises), every module is back in the mode it was
+    in when ``fit`` was called, each one separately: a model that came in training mode is
+    still in training mode, so call ``model.eval()`` before predicting with Dropout or
+    BatchNorm (as in PyTorch).
 
     Examples
     --------
@@ -201,6 +263,7 @@ def fit(
     if not callable(loss):
         raise TypeError(f"fit: loss must be callable as loss(prediction, target), such as "
                         f"nn.MSELoss(); got {type(loss).__name__}")
+    summed = _summed("fit", loss)
     for name in ("zero_grad", "step"):
         if not callable(getattr(optimizer, name, None)):
             raise TypeError(f"fit: optimizer must have {name}(); got {type(optimizer).__name__}")
@@ -208,8 +271,6 @@ def fit(
         if not isinstance(callback, Callback):
             raise TypeError(f"fit: callbacks[{position}] must be a Callback, got "
                             f"{type(callback).__name__}")
-    if isinstance(metrics, str):
-        metrics = (metrics,)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
@@ -239,8 +300,7 @@ def fit(
         if len(X_val) == 0:
             raise ValueError("fit: X_val and y_val are empty")
 
-    threshold = 0.0 if type(loss).__name__ == "BCEWithLogitsLoss" else 0.5
-    metric_fns = _resolve_metrics(metrics, threshold)
+    metric_fns = _resolve_metrics(metrics, loss)
     if _dry_run(model, loss, metric_fns, X_arr[:batch], y_arr[:batch], ("X", "y")):
         y_arr = y_arr.reshape(-1, 1)
     if validation_data is not None and _dry_run(model, loss, metric_fns, X_val[:batch],
@@ -249,6 +309,7 @@ def fit(
     order_rng = make_rng(rng)
     history = History()
     state = FitState(model, history)
+    modes = _modes(model)
     for callback in callbacks:
         callback.model = model
         callback.on_train_begin(state)
@@ -284,7 +345,7 @@ def fit(
                 if flow is not None:
                     flow.record_step()
                 optimizer.step()
-                total_loss += loss_value * len(xb)
+                total_loss += loss_value if summed else loss_value * len(xb)
                 if metric_fns:
                     outputs.append(prediction.data)
                     targets.append(yb)
@@ -294,9 +355,10 @@ def fit(
                 for name, fn in metric_fns:
                     logs[name] = float(fn(y_seen, out_seen))
             if flow is not None:
-                history.diagnostics.append(flow.end_epoch())
+                history.diagnostics.append(flow.end_epoch(X_arr))
             if validation_data is not None:
-                logs.update(_evaluate(model, X_val, y_val, loss, metric_fns, prefix="val_"))
+                logs.update(_evaluate(model, X_val, y_val, loss, metric_fns, summed,
+                                      prefix="val_"))
             for key, value_ in logs.items():
                 history.history.setdefault(key, []).append(value_)
             for callback in callbacks:
@@ -313,34 +375,71 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
-        if flow is not None:
-            flow.remove()
-    model.eval()
+        _restore_modes(modes)
     for callback in callbacks:
         callback.on_train_end(state)
     return history
 
 
 def _evaluate(model: Module, X: np.ndarray, y: np.ndarray, loss: Callable[..., Tensor],
-              metric_fns: list[tuple[str, Metric]], prefix: str = "") -> dict[str, float]:
-    model.eval()
-    with no_grad():
-        prediction = model(X)
-        if y.ndim == 1 and prediction.shape == (len(y), 1):
-            y = y.reshape(-1, 1)  # one output per sample: (N,) targets as a column, as in fit
-        logs = {prefix + "loss": loss(prediction, y).item()}
+              metric_fns: list[tuple[str, Metric]], summed: bool, prefix: str = ""
+              ) -> dict[str, float]:
+    """Loss and metrics in eval mode without gradients; every module's mode is restored."""
+    modes = _modes(model)
+    try:
+        model.eval()
+        with no_grad():
+            prediction = model(X)
+            if y.ndim == 1 and prediction.shape == (len(y), 1):
+                y = y.reshape(-1, 1)  # one output per sample: (N,) targets as a column, as fit
+            value = loss(prediction, y).item()
+    finally:
+        _restore_modes(modes)
+    logs = {prefix + "loss": value / len(X) if summed else value}
     for name, fn in metric_fns:
         logs[prefix + name] = float(fn(y, prediction.data))
     return logs
 
 
 def evaluate(model: Module, X: Any, y: Any, loss: Callable[..., Tensor],
-             metrics: Sequence[str | Metric] = ("accuracy",)) -> dict[str, float]:
-    """Loss and metrics of ``model`` on ``(X, y)`` in eval mode, without gradients."""
-    threshold = 0.0 if type(loss).__name__ == "BCEWithLogitsLoss" else 0.5
+             metrics: Sequence[str | Metric] | None = None) -> dict[str, float]:
+    """Loss and metrics of ``model`` on ``(X, y)`` in eval mode, without gradients.
+
+    Parameters
+    ----------
+    model : Module
+    X, y : array_like
+        Inputs and targets, samples along the first axis ((N,) targets are used as a column
+        for a model with one output per sample, as in :func:`fit`).
+    loss : callable
+        As in :func:`fit`; ``reduction="none"`` is refused.
+    metrics : sequence or None, default=None
+        As in :func:`fit`: ``None`` follows the loss (accuracy for classification losses).
+
+    Returns
+    -------
+    dict
+        ``"loss"`` (the mean per sample; with ``reduction="sum"`` the sum divided by the
+        number of samples) and one entry per metric.
+
+    Notes
+    -----
+    Every module is put back in the mode it had before the call, each one separately, so a
+    training loop that validates between epochs keeps training with Dropout and BatchNorm
+    in training mode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad import nn
+    >>> import minigrad as mg
+    >>> model = nn.Sequential(nn.Dense(2, 1, rng=0), nn.Dropout(0.5))
+    >>> result = mg.evaluate(model, np.zeros((4, 2)), np.zeros((4, 1)), nn.MSELoss())
+    >>> sorted(result), model[1].training
+    (['loss'], True)
+    """
     X_arr = _as_batchable("evaluate", "X", X, features=True)
     y_arr = _as_batchable("evaluate", "y", y, features=False)
     _same_length("evaluate", ("X", "y"), X_arr, y_arr)
-    if isinstance(metrics, str):
-        metrics = (metrics,)
-    return _evaluate(model, X_arr, y_arr, loss, _resolve_metrics(metrics, threshold))
+    summed = _summed("evaluate", loss)
+    return _evaluate(model, X_arr, y_arr, loss, _resolve_metrics(metrics, loss), summed)

@@ -458,7 +458,10 @@ def test_scheduler_state_round_trip_and_validation() -> None:
     other_opt = optim.SGD([nn.Parameter([0.0])], lr=1.0)
     other = optim.StepLR(other_opt, step_size=7, gamma=0.9)
     other.load_state_dict(state)
-    assert (other.last_epoch, other.step_size, other.gamma, other_opt.lr) == (5, 2, 0.5, 0.25)
+    # As in PyTorch, the scheduler's state leaves the optimizer alone; its own state has lr.
+    assert (other.last_epoch, other.step_size, other.gamma, other_opt.lr) == (5, 2, 0.5, 1.0)
+    other_opt.load_state_dict(opt.state_dict())
+    assert other_opt.lr == 0.25 and other.get_last_lr() == [0.25]
     with pytest.raises(ValueError, match="kind: expected 'StepLR', got 'ExponentialLR'"):
         other.load_state_dict({**state, "kind": np.array("ExponentialLR")})
     assert other.last_epoch == 5

@@ -1,6 +1,15 @@
 """Learning-rate schedulers: the LRScheduler base, StepLR, ExponentialLR, CosineAnnealingLR.
 
-Each sets ``optimizer.lr`` from a closed form of the number of epochs stepped.
+They are chainable, as ``torch.optim.lr_scheduler``'s are: each :meth:`~LRScheduler.step`
+computes the new rate from the optimizer's *current* ``lr`` (torch's recursive ``get_lr``
+forms), never from a closed form of the epoch count. So two schedulers on one optimizer
+compose (a warm-up and a decay, ``StepLR`` and ``ExponentialLR`` multiply), and a rate set by
+hand (``opt.lr = 0.01``) between steps is where the schedule carries on from.
+
+minigrad's optimizers have one parameter group, so ``opt.lr`` is the rate torch keeps in
+``param_groups[0]["lr"]``, and ``opt.initial_lr`` is torch's ``param_groups[0]
+["initial_lr"]``: the rate the first scheduler found, shared by every later one as
+``base_lrs[0]``.
 """
 
 from __future__ import annotations
@@ -17,56 +26,102 @@ __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "StepLR"]
 
 
 class LRScheduler:
-    """Base class: sets ``optimizer.lr`` from a closed form of the epoch count.
+    """Base class of the schedulers, as ``torch.optim.lr_scheduler.LRScheduler``.
 
-    ``last_epoch`` starts at 0 with the optimizer's learning rate as ``base_lr``; each
-    :meth:`step` (call it once per epoch, after ``optimizer.step()``) adds one and writes
-    the new rate into ``optimizer.lr``.
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Whose ``lr`` to schedule.
+    last_epoch : int, default=-1
+        ``-1`` starts a schedule: the optimizer's ``initial_lr`` is set to its ``lr`` unless
+        an earlier scheduler set it already. A value >= 0 resumes a schedule after that many
+        steps and needs ``optimizer.initial_lr`` (restored by the optimizer's
+        ``load_state_dict``), as in PyTorch.
+
+    Notes
+    -----
+    Construction performs torch's initial step: ``last_epoch`` becomes ``last_epoch + 1``
+    (0 for a new schedule) and the rate is computed once, which for the schedulers here
+    leaves a new schedule's rate unchanged. Each :meth:`step` (call it after
+    ``optimizer.step()``, usually once per epoch) adds one to ``last_epoch``, computes
+    :meth:`get_lr` from the optimizer's current ``lr`` and writes it into ``optimizer.lr``.
+    ``base_lrs`` is ``[optimizer.initial_lr]``; :meth:`get_last_lr` is the rate written
+    last. torch's deprecated ``step(epoch)`` (closed forms) is not offered.
     """
 
-    def __init__(self, optimizer: Optimizer) -> None:
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: expected an Optimizer, got "
-                            f"{type(optimizer).__name__}")
+            raise TypeError(f"{name}: expected an Optimizer, got {type(optimizer).__name__}")
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, (int, np.integer)) \
+                or last_epoch < -1:
+            raise ValueError(f"{name}: last_epoch must be an integer >= -1, got {last_epoch!r}")
+        if last_epoch == -1:
+            if optimizer.initial_lr is None:
+                optimizer.initial_lr = float(optimizer.lr)
+        elif optimizer.initial_lr is None:
+            raise ValueError(
+                f"{name}: resuming with last_epoch={last_epoch} needs optimizer.initial_lr, "
+                "which the optimizer does not have; load the optimizer's state_dict saved "
+                "with the schedule first, or start a new schedule with last_epoch=-1"
+            )
         self.optimizer = optimizer
-        self.base_lr = float(optimizer.lr)
-        self.last_epoch = 0
-        self._apply()
+        self.base_lrs: list[float] = [float(optimizer.initial_lr)]
+        self.last_epoch = int(last_epoch)
+        self._last_lr: list[float] = []
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
-    def lr_at(self, epoch: int) -> float:
-        """The learning rate after ``epoch`` scheduler steps."""
-        raise NotImplementedError(f"{type(self).__name__} does not define lr_at")
+    def get_lr(self) -> list[float]:
+        """The rate for the current ``last_epoch``, from the optimizer's current ``lr``.
+
+        :meth:`step` calls it after advancing ``last_epoch``; to read the rate in use, call
+        :meth:`get_last_lr`.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not define get_lr")
 
     def _hyper(self) -> dict[str, float]:
         raise NotImplementedError(f"{type(self).__name__} does not define _hyper")
 
-    def _apply(self) -> None:
-        self._last_lr = self.lr_at(self.last_epoch)
-        self.optimizer.lr = self._last_lr
-
     def step(self) -> None:
-        """Advance one epoch and set the optimizer's learning rate."""
+        """Advance one epoch and write the new rate into ``optimizer.lr``."""
         self.last_epoch += 1
-        self._apply()
+        lr = float(self.get_lr()[0])
+        self.optimizer.lr = lr
+        self._last_lr = [lr]
 
     def get_last_lr(self) -> list[float]:
-        """The learning rate set last, in a one-element list (PyTorch's form)."""
-        return [self._last_lr]
+        """The rate this scheduler set last, in a one-element list (PyTorch's form)."""
+        return list(self._last_lr)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """``kind``, ``base_lr``, ``last_epoch`` and ``hyper.<name>`` as 0-d arrays."""
-        out = {"kind": np.array(type(self).__name__), "base_lr": np.array(self.base_lr),
-               "last_epoch": np.array(self.last_epoch, dtype=np.int64)}
+        """``kind``, ``base_lrs``, ``last_epoch``, ``last_lr`` and ``hyper.<name>`` as arrays.
+
+        As in PyTorch, the optimizer's rate is not part of it: the optimizer's own
+        ``state_dict`` carries ``lr`` and ``initial_lr``.
+        """
+        out = {"kind": np.array(type(self).__name__),
+               "base_lrs": np.array(self.base_lrs, dtype=np.float64),
+               "last_epoch": np.array(self.last_epoch, dtype=np.int64),
+               "last_lr": np.array(self._last_lr, dtype=np.float64)}
         out.update({f"hyper.{k}": np.array(v) for k, v in self._hyper().items()})
         return out
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` saved and set the optimizer's rate to match."""
+        """Restore what :meth:`state_dict` saved; the optimizer is not touched (as PyTorch).
+
+        Load the optimizer's state too (it holds ``lr``); everything is checked before
+        anything changes.
+        """
         name = type(self).__name__
         if not isinstance(state, Mapping) or not all(isinstance(k, str) for k in state):
             raise TypeError(f"{name}.load_state_dict: expected a dict of arrays by str keys "
                             f"(from state_dict() or mg.load), got {_describe_state(state)}")
-        expected = {"kind", "base_lr", "last_epoch", *(f"hyper.{k}" for k in self._hyper())}
+        hyper = {f"hyper.{k}" for k in self._hyper()}
+        expected = {"kind", "base_lrs", "last_epoch", "last_lr", *hyper}
         problems = [f"missing key {k}" for k in sorted(expected - set(state))]
         problems += [f"unexpected key {k}" for k in sorted(set(state) - expected)]
         if not problems:
@@ -76,7 +131,13 @@ class LRScheduler:
             epoch = arrays["last_epoch"]
             if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < 0:
                 problems.append(f"last_epoch: expected an integer >= 0, got {epoch!r}")
-            for key in expected - {"kind", "last_epoch"}:
+            for key in ("base_lrs", "last_lr"):
+                value = arrays[key]
+                if value.shape != (1,) or value.dtype.kind not in "iuf" \
+                        or not np.isfinite(value).all():
+                    problems.append(f"{key}: expected one finite number in a list, got "
+                                    f"{value!r}")
+            for key in sorted(hyper):
                 value = arrays[key]
                 if value.shape != () or value.dtype.kind not in "iuf" or not np.isfinite(value):
                     problems.append(f"{key}: expected a finite number, got {value!r}")
@@ -85,9 +146,9 @@ class LRScheduler:
                              + "; ".join(problems))
         for key in self._hyper():
             setattr(self, key, type(getattr(self, key))(arrays[f"hyper.{key}"].item()))
-        self.base_lr = float(arrays["base_lr"])
+        self.base_lrs = [float(arrays["base_lrs"][0])]
         self.last_epoch = int(arrays["last_epoch"])
-        self._apply()
+        self._last_lr = [float(arrays["last_lr"][0])]
 
     def __repr__(self) -> str:
         body = ", ".join(f"{k}={v!r}" for k, v in self._hyper().items())
@@ -111,10 +172,14 @@ class StepLR(LRScheduler):
         Epochs between decays.
     gamma : float, default=0.1
         Decay factor (> 0).
+    last_epoch : int, default=-1
+        See :class:`LRScheduler`.
 
     Notes
     -----
-    ``lr = base_lr * gamma ** (last_epoch // step_size)``
+    PyTorch's chainable rule: at each step whose ``last_epoch`` is a non-zero multiple of
+    ``step_size``, ``lr = lr * gamma``; otherwise ``lr`` is left as it is. Alone it gives
+    ``base_lr * gamma ** (last_epoch // step_size)``.
 
     Examples
     --------
@@ -130,15 +195,19 @@ class StepLR(LRScheduler):
     [1.0, 1.0, 0.5, 0.5, 0.25]
     """
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.step_size = _positive_int("StepLR", "step_size", step_size)
         self.gamma = _number("StepLR", "gamma", gamma)
         if self.gamma <= 0:
             raise ValueError(f"StepLR: gamma must be > 0, got {self.gamma}")
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+    def get_lr(self) -> list[float]:
+        lr = self.optimizer.lr
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return [lr]
+        return [lr * self.gamma]
 
     def _hyper(self) -> dict[str, float]:
         return {"step_size": self.step_size, "gamma": self.gamma}
@@ -153,10 +222,13 @@ class ExponentialLR(LRScheduler):
         Whose ``lr`` to set.
     gamma : float
         Decay factor (> 0).
+    last_epoch : int, default=-1
+        See :class:`LRScheduler`.
 
     Notes
     -----
-    ``lr = base_lr * gamma ** last_epoch``
+    PyTorch's chainable rule: each step sets ``lr = lr * gamma`` (the initial step at
+    construction leaves it as it is). Alone it gives ``base_lr * gamma ** last_epoch``.
 
     Examples
     --------
@@ -169,21 +241,23 @@ class ExponentialLR(LRScheduler):
     [0.25]
     """
 
-    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = _number("ExponentialLR", "gamma", gamma)
         if self.gamma <= 0:
             raise ValueError(f"ExponentialLR: gamma must be > 0, got {self.gamma}")
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** epoch
+    def get_lr(self) -> list[float]:
+        lr = self.optimizer.lr
+        # Resuming (last_epoch >= 0 given), the initial step must not decay once more.
+        return [lr] if self._is_initial else [lr * self.gamma]
 
     def _hyper(self) -> dict[str, float]:
         return {"gamma": self.gamma}
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Anneal the learning rate from ``base_lr`` to ``eta_min`` along a half cosine.
+    r"""Anneal the learning rate from ``base_lr`` to ``eta_min`` along a half cosine.
 
     Parameters
     ----------
@@ -193,11 +267,24 @@ class CosineAnnealingLR(LRScheduler):
         Epochs from ``base_lr`` down to ``eta_min``.
     eta_min : float, default=0
         The lowest learning rate.
+    last_epoch : int, default=-1
+        See :class:`LRScheduler`.
 
     Notes
     -----
-    ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * last_epoch / T_max)) / 2``, the
-    closed form PyTorch documents; past ``T_max`` it rises again along the same cosine.
+    PyTorch's recursive form, with :math:`t` = ``last_epoch``:
+
+    .. math::
+
+        \eta_t = \eta_{\min} + (\eta_{t-1} - \eta_{\min})
+                 \frac{1 + \cos(\pi t / T_{\max})}{1 + \cos(\pi (t - 1) / T_{\max})}
+
+    and, at the steps where that denominator is 0 (:math:`t - 1 - T_{\max}` a multiple of
+    :math:`2 T_{\max}`), :math:`\eta_t = \eta_{t-1} + (\eta_{\mathrm{base}} - \eta_{\min})
+    (1 - \cos(\pi / T_{\max})) / 2`. Plain text: ``lr = eta_min + (lr - eta_min) * (1 +
+    cos(pi*t/T_max)) / (1 + cos(pi*(t-1)/T_max))``. Alone it follows the closed form
+    ``eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2`` (to rounding), rising
+    again past ``T_max``; chained or after a manual change it scales the current rate.
 
     Examples
     --------
@@ -210,14 +297,23 @@ class CosineAnnealingLR(LRScheduler):
     0.5
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
         self.T_max = _positive_int("CosineAnnealingLR", "T_max", T_max)
         self.eta_min = _number("CosineAnnealingLR", "eta_min", eta_min)
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
-    def lr_at(self, epoch: int) -> float:
-        cosine = (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
-        return self.eta_min + (self.base_lr - self.eta_min) * cosine
+    def get_lr(self) -> list[float]:
+        lr, t, period = self.optimizer.lr, self.last_epoch, self.T_max
+        if self._is_initial:
+            return [lr]
+        if (t - 1 - period) % (2 * period) == 0:
+            # The bottom of the cosine: the ratio below would divide by zero.
+            return [lr + (self.base_lrs[0] - self.eta_min)
+                    * (1.0 - math.cos(math.pi / period)) / 2.0]
+        ratio = ((1.0 + math.cos(math.pi * t / period))
+                 / (1.0 + math.cos(math.pi * (t - 1) / period)))
+        return [ratio * (lr - self.eta_min) + self.eta_min]
 
     def _hyper(self) -> dict[str, float]:
         return {"T_max": self.T_max, "eta_min": self.eta_min}

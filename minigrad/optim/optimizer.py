@@ -6,6 +6,8 @@ without pickle::
     "kind"                        np.array("Adam")  (0-d unicode)
     "num_params"                  0-d int: length of the optimizer's parameter list
     "hyper.lr", "hyper.beta1"...  0-d hyper-parameters (flags as 0-d bool)
+    "initial_lr"                  0-d float, only once a scheduler has set it (PyTorch keeps
+                                  it in the param group, so a resumed schedule finds it)
     "state.3.exp_avg"             per-parameter state; 3 is the index in the parameter list
     "state.3.step"                0-d int: steps taken by that parameter (as in PyTorch,
                                   each parameter counts its own steps)
@@ -116,12 +118,14 @@ class Optimizer:
     Subclasses define ``_check_hyper`` (validated hyper-parameters from keyword values),
     ``_state_names`` (which per-parameter arrays a configuration keeps) and ``_update``
     (one parameter's step). Hyper-parameters are public attributes (``opt.lr``), which the
-    schedulers change.
+    schedulers change. ``initial_lr`` is None until the first learning-rate scheduler
+    records the rate it started from (PyTorch's ``param_groups[0]["initial_lr"]``).
     """
 
     params: list[Tensor]
     state: list[dict[str, Any]]
     lr: float
+    initial_lr: float | None = None
 
     def __init__(self, params: Iterable[Tensor], hyper: Hyper) -> None:
         name = type(self).__name__
@@ -185,6 +189,8 @@ class Optimizer:
         }
         for key, value in self._hyper().items():
             out[f"hyper.{key}"] = np.array(value)
+        if self.initial_lr is not None:
+            out["initial_lr"] = np.array(self.initial_lr)
         for index, entries in enumerate(self.state):
             for key, value in entries.items():
                 out[f"state.{index}.{key}"] = (np.array(value, dtype=np.int64) if key == "step"
@@ -214,6 +220,11 @@ class Optimizer:
                             f"the state is for {state.get('num_params')!r}")
         hyper, hyper_problems = self._read_hyper(state)
         problems += hyper_problems
+        initial_lr = state.get("initial_lr")
+        if initial_lr is not None:
+            initial = np.asarray(initial_lr)
+            if initial.shape != () or initial.dtype.kind not in "iuf" or not np.isfinite(initial):
+                problems.append(f"initial_lr: expected a finite number, got {initial_lr!r}")
         new_state: list[dict[str, Any]] = [{} for _ in self.params]
         if hyper is not None and not problems:
             problems += self._read_state(state, self._state_names(hyper), new_state)
@@ -223,6 +234,8 @@ class Optimizer:
         assert hyper is not None
         for key, value in self._check_hyper(hyper).items():
             setattr(self, key, value)
+        # As PyTorch's param groups: the loaded state decides whether there is one.
+        self.initial_lr = None if initial_lr is None else float(np.asarray(initial_lr))
         self.state = new_state
 
     # ----------------------------------------------------------------- helpers
@@ -257,7 +270,8 @@ class Optimizer:
         found: dict[int, dict[str, Any]] = {}
         for key, value in state.items():
             if not key.startswith("state."):
-                if key not in ("kind", "num_params") and not key.startswith("hyper."):
+                if key not in ("kind", "num_params", "initial_lr") \
+                        and not key.startswith("hyper."):
                     problems.append(f"unexpected key {key}")
                 continue
             _, index_text, entry = (key.split(".", 2) + ["", ""])[:3]
