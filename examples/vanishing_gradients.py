@@ -4,8 +4,9 @@ A 10-layer network (9 hidden layers of 32 units) with sigmoid, tanh, ReLU or swi
 the layers. Before training, one backward pass shows the gradient norm of every layer: with
 sigmoid (whose derivative is at most 1/4) it shrinks by orders of magnitude toward the
 input, so the first layers barely learn; tanh, ReLU and swish keep it level. Then each network
-trains for a few epochs with diagnostics on, which reports the share of dead ReLU units and
-of saturated sigmoid/tanh units.
+trains for a few epochs with diagnostics on, which reports for every activation the share of
+dead units (derivative 0 on every training input) and, for sigmoid and tanh, the share of
+saturated units (derivative below 1% of its peak).
 
     python examples/vanishing_gradients.py [--plot vanishing.png] [--quick]
 """
@@ -51,11 +52,12 @@ def run(depth: int = 10, width: int = 32, epochs: int = 20, plot: str | None = N
 
     print(f"\nafter {epochs} epochs of SGD (diagnostics of the last epoch):")
     for name, (report, accuracy) in trained.items():
-        dead = [r.dead_share for r in report if r.dead_share is not None]
-        saturated = [r.saturated_share for r in report if r.saturated_share is not None]
-        extra = (f"dead units {100 * sum(dead) / len(dead):.1f}%" if dead else
-                 f"saturated units {100 * sum(saturated) / len(saturated):.1f}%"
-                 if saturated else "")
+        shares = {"dead": [r.dead_share for r in report if r.dead_share is not None],
+                  "saturated": [r.saturated_share for r in report
+                                if r.saturated_share is not None]}
+        # Mean over the activation layers; saturation is measured for sigmoid and tanh only.
+        extra = "  ".join(f"{what} units {100 * sum(values) / len(values):.1f}%"
+                          for what, values in shares.items() if values)
         print(f"  {name:>8}: train accuracy {accuracy:.3f}  {extra}")
     print("\nfull report for sigmoid:\n" + str(trained["sigmoid"][0]))
     if plot:

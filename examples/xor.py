@@ -2,11 +2,13 @@
 
 A 2-H-1 network is trained on the four XOR points once with no activation (a purely
 linear model: stacked Dense layers collapse into one, so it can only draw a straight line)
-and once with each activation (every registered one except threshold, which has no default
-threshold and value), over several seeds. The linear model never gets more than 3 of 4
-points right; the non-linear ones reach 100%. ReLU is seed-sensitive on XOR: with
-few hidden units, a unit whose pre-activation is negative on all four points gets no
-gradient again ("dies"), and some seeds fail. The table shows it instead of hiding it.
+and once with every registered activation, over several seeds (threshold, which has no
+default threshold and value, uses the shared 1.0 and -1.0). The linear model never gets
+more than 3 of 4 points right; most non-linear ones reach 100%, but threshold never does:
+its derivative is 0 everywhere, so no gradient reaches the weights before it. ReLU is
+seed-sensitive on XOR: with few hidden units, a unit whose pre-activation is negative on all
+four points gets no gradient again ("dies"), and some seeds fail. The table shows it instead
+of hiding it.
 
     python examples/xor.py [--seeds 10] [--hidden 4] [--plot xor.png] [--quick]
 """
@@ -16,8 +18,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from minigrad.experiments import Summary, compare_activations, format_table, load_dataset
-from minigrad.nn import activation_names
+from minigrad.experiments import (
+    Summary,
+    all_activations,
+    compare_activations,
+    format_table,
+    load_dataset,
+    settings_note,
+)
 
 
 def _positive_int(text: str) -> int:
@@ -30,16 +38,15 @@ def run(activations: Sequence[str] | None = None, seeds: int = 10, hidden: int =
         epochs: int = 500, lr: float = 0.5, plot: str | None = "xor.png") -> list[Summary]:
     """Train and print the comparison; save the decision regions when ``plot`` is given.
 
-    Every activation by default, except ``threshold``, which has no default threshold and
-    value (in PyTorch either); the printout says so.
+    Every registered activation by default; one without defaults (threshold) gets the
+    settings of ``minigrad.experiments.ACTIVATION_SETTINGS``, and the printout says which.
     """
-    names = list(activations) if activations else (
-        ["identity"] + [n for n in activation_names() if n not in ("identity", "threshold")])
+    names = list(activations) if activations else all_activations()
     dataset = load_dataset("xor")
     print(f"XOR, 2-{hidden}-1 network, SGD (momentum 0.9) lr {lr}, {epochs} full-batch epochs, "
           f"{seeds} seeds per activation; 'identity' is the purely linear model")
-    if not activations:
-        print("every activation but threshold, which has no default threshold and value")
+    if settings_note(names):
+        print(settings_note(names))
     print()
     summaries = compare_activations(dataset, names, seeds=seeds, hidden=(hidden,),
                                     epochs=epochs, lr=lr)

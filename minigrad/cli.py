@@ -1,27 +1,41 @@
 """The ``minigrad`` command: train, compare activations, draw the gallery, check gradients.
 
 Every argument is checked before any work starts (names known, numbers in range, lists well
-formed, output paths writable and of a supported kind, optional dependencies importable). A
-bad one exits with status 2 and one line on stderr naming the option, what it expects and
-what it got: never a traceback, and nothing is trained or written first.
+formed, output paths writable and of a supported kind, optional dependencies importable; the
+checks are in :mod:`minigrad.cli_checks`). A bad one exits with status 2 and one line on
+stderr naming the option, what it expects and what it got: never a traceback, and nothing
+is trained or written first.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
 from minigrad import __version__
-from minigrad.experiments import DATASETS, LOSSES
-
-if TYPE_CHECKING:
-    from minigrad.experiments import Dataset, Head
+from minigrad.cli_checks import (
+    MAX_WIDTH,
+    UsageError,
+    activation_layer,
+    activation_list,
+    activation_name,
+    bad,
+    hidden_widths,
+    known_names,
+    needs_matplotlib,
+    non_negative_int,
+    output_file,
+    positive_float,
+    positive_int,
+    prepare,
+    writable,
+)
+from minigrad.experiments import DATASETS, LOSSES, activation_settings, settings_note
 
 EPILOG = """examples:
   minigrad compare --dataset xor --activations all --plot xor.png
@@ -35,22 +49,7 @@ Run 'minigrad COMMAND --help' for the options of one command. Pictures need matp
 
 # Formats matplotlib writes with its default backend and no extra tools (pgf needs LaTeX).
 PICTURE_FORMATS = ("png", "pdf", "svg", "svgz", "jpg", "jpeg", "tif", "tiff", "eps", "ps")
-# Wider layers are no toy any more; far wider ones end in a MemoryError deep inside NumPy.
-MAX_WIDTH = 10_000
-# Threshold has no default threshold and value (in PyTorch either); train, plot-activations
-# and gradcheck use the gallery's 1.0 and -1.0 (with 0 and 0 it would be ReLU).
-THRESHOLD_NOTE = "threshold uses threshold=1.0, value=-1.0"
 NAMES_HINT = " (give the NAMEs together, before or after the options)"
-ALL_NOTE = ("'all' leaves out threshold, which has no default threshold and value: "
-            "try minigrad train --activation threshold")
-
-
-class UsageError(Exception):
-    """A bad argument: reported in one line, exit status 2."""
-
-
-def _bad(option: str, message: str) -> UsageError:
-    return UsageError(f"argument {option}: {message}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,195 +79,6 @@ class _Parser(argparse.ArgumentParser):
         return parsed
 
 
-# --------------------------------------------------------------------------- argument types
-# argparse reports what these raise as "argument --OPTION: message".
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return value
-
-
-def _hidden(text: str) -> tuple[int, ...]:
-    expected = f"expected comma-separated positive widths such as 16,16, got {text!r}"
-    widths = []
-    for part in text.split(","):
-        if not re.fullmatch(r"[0-9]+", part.strip()):
-            what = "an empty width" if not part.strip() else f"{part.strip()!r}"
-            raise argparse.ArgumentTypeError(f"{expected} ({what})")
-        widths.append(int(part))
-    if min(widths) < 1:
-        raise argparse.ArgumentTypeError(f"{expected} (a width of 0)")
-    if max(widths) > MAX_WIDTH:
-        raise argparse.ArgumentTypeError(f"{expected} (widths are at most {MAX_WIDTH})")
-    return tuple(widths)
-
-
-def _output(*extensions: str) -> Any:
-    """A type accepting a file name that ends in one of ``extensions``."""
-    listed = ", ".join(f".{e}" for e in extensions)
-
-    def check(text: str) -> str:
-        if os.path.splitext(text)[1].lower().lstrip(".") not in extensions:
-            raise argparse.ArgumentTypeError(
-                f"expected a file name ending in {listed}, got {text!r}")
-        return text
-
-    return check
-
-
-def _activation_name(text: str) -> str:
-    _activation(text)
-    return text
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _activation(name: str) -> Any:
-    """A layer for ``name`` (Threshold, which has no defaults, gets the gallery's values);
-    an unknown name raises argparse's error type, which every caller reports as one line."""
-    from minigrad.nn.activations import get_activation
-    from minigrad.plot import activation_kwargs
-
-    try:
-        return get_activation(name, **activation_kwargs(name))
-    except (ValueError, TypeError) as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _key(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
-
-
-def _no_duplicates(option: str, names: Sequence[str]) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if _key(name) in seen:
-            raise _bad(option, f"{name!r} is given twice")
-        seen.add(_key(name))
-
-
-def _known(option: str, names: Sequence[str]) -> None:
-    for name in names:
-        try:
-            _activation(name)
-        except argparse.ArgumentTypeError as error:
-            raise _bad(option, str(error)) from None
-    _no_duplicates(option, names)
-
-
-def _all_trainable() -> list[str]:
-    from minigrad.nn.activations import activation_names
-
-    return ["identity"] + [n for n in activation_names() if n not in ("identity", "threshold")]
-
-
-def _activation_list(text: str) -> list[str]:
-    """The names of ``--activations``: 'all' or a comma-separated list, every one known."""
-    if text.strip().lower() == "all":
-        return _all_trainable()
-    expected = f"expected comma-separated activation names such as relu,tanh or 'all', got {text!r}"
-    names = [part.strip() for part in text.split(",")]
-    if not any(names):
-        raise _bad("--activations", expected)
-    if not all(names):
-        raise _bad("--activations", f"{expected} (an empty name)")
-    _known("--activations", names)
-    if "threshold" in map(_key, names):
-        # compare builds its networks without hyper-parameters, and Threshold has none.
-        raise _bad("--activations", "threshold cannot be compared: it has no default threshold "
-                                    "and value; try minigrad train --activation threshold")
-    return names
-
-
-def _writable(option: str, path: str | None) -> None:
-    if path is None:
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise _bad(option, f"expected a file name, got the folder {path!r}")
-    if not os.path.isdir(folder):
-        raise _bad(option, f"cannot write {path!r}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
-        raise _bad(option, f"cannot write {path!r}: permission denied")
-
-
-def _needs_matplotlib(option: str) -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise _bad(option, "pictures need matplotlib, which is not installed: "
-                           "pip install 'minigrad[plot]' (or pip install matplotlib)") from None
-
-
-def _needs_sklearn(dataset: str) -> None:
-    if dataset != "digits":
-        return
-    try:
-        import sklearn  # noqa: F401
-    except ImportError:
-        raise _bad("--dataset", "digits ships with scikit-learn, which is not installed: "
-                                "pip install 'minigrad[sklearn]' (or pip install scikit-learn)"
-                   ) from None
-
-
-def _load(name: str) -> Dataset:
-    from minigrad.experiments import load_dataset
-
-    try:
-        return load_dataset(name)
-    except (ImportError, ValueError) as error:
-        raise _bad("--dataset", str(error)) from None
-
-
-def _head(dataset: Dataset, loss: str) -> Head:
-    from minigrad.experiments import output_head
-
-    try:
-        return output_head(dataset, loss)
-    except ValueError as error:
-        raise _bad("--loss", str(error)) from None
-
-
-def _prepare(args: argparse.Namespace) -> tuple[Dataset, Head]:
-    """The checks train and compare share, in the order a user would fix them; then the
-    dataset (cheap to make) and its output head, whose checks need the dataset."""
-    _writable("--plot", args.plot)
-    _writable("--save", getattr(args, "save", None))
-    if args.plot:
-        _needs_matplotlib("--plot")
-    _needs_sklearn(args.dataset)
-    dataset = _load(args.dataset)
-    return dataset, _head(dataset, args.loss)
-
-
 # --------------------------------------------------------------------------- the parser
 
 
@@ -283,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parser.commands = commands.choices
     names = ", ".join(activation_names())
+    settings = settings_note()
     pictures = ", ".join(f".{e}" for e in PICTURE_FORMATS)
 
     def dataset_option(sub: argparse.ArgumentParser) -> None:
@@ -292,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "needs scikit-learn) (default: %(default)s)")
 
     def common(sub: argparse.ArgumentParser, epochs: int, lr: float, hidden: str) -> None:
-        sub.add_argument("--hidden", type=_hidden, default=_hidden(hidden), metavar="W[,W...]",
+        sub.add_argument("--hidden", type=hidden_widths, default=hidden_widths(hidden),
+                         metavar="W[,W...]",
                          help=f"hidden layer widths, one per layer, e.g. 32,32 for two layers "
                               f"of 32 units; each 1 to {MAX_WIDTH} (default: {hidden})")
         sub.add_argument("--loss", default="auto", choices=LOSSES,
@@ -301,11 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
                               "(default: %(default)s)")
         sub.add_argument("--optimizer", default="sgd", choices=("sgd", "adam"),
                          help="sgd uses momentum 0.9 (default: %(default)s)")
-        sub.add_argument("--lr", type=_positive_float, default=lr, metavar="RATE",
+        sub.add_argument("--lr", type=positive_float, default=lr, metavar="RATE",
                          help="learning rate, a positive number (default: %(default)s)")
-        sub.add_argument("--epochs", type=_positive_int, default=epochs, metavar="N",
+        sub.add_argument("--epochs", type=positive_int, default=epochs, metavar="N",
                          help="passes over the training data (default: %(default)s)")
-        sub.add_argument("--batch-size", type=_positive_int, default=None, metavar="N",
+        sub.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
                          help="samples per step (default: the whole training set)")
 
     train = commands.add_parser(
@@ -314,17 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "dataset; print the model, a progress bar and the final loss and "
                     "accuracies.")
     dataset_option(train)
-    train.add_argument("--activation", type=_activation_name, default="relu", metavar="NAME",
+    train.add_argument("--activation", type=activation_name, default="relu", metavar="NAME",
                        help=f"the activation between the layers, one of: {names} "
-                            f"({THRESHOLD_NOTE}) (default: %(default)s)")
+                            f"({settings}) (default: %(default)s)")
     common(train, epochs=500, lr=0.1, hidden="16")
-    train.add_argument("--seed", type=_seed, default=0, metavar="N",
+    train.add_argument("--seed", type=non_negative_int, default=0, metavar="N",
                        help="seed of the weights and the shuffling, a non-negative integer "
                             "(default: %(default)s)")
-    train.add_argument("--plot", type=_output(*PICTURE_FORMATS), metavar="FILE",
+    train.add_argument("--plot", type=output_file(*PICTURE_FORMATS), metavar="FILE",
                        help=f"also save a picture ({pictures}; needs matplotlib): the decision "
                             "regions for 2-D data, the training curves otherwise")
-    train.add_argument("--save", type=_output("npz"), metavar="FILE.npz",
+    train.add_argument("--save", type=output_file("npz"), metavar="FILE.npz",
                        help="save the trained weights here (load them with mg.load)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -333,16 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="The XOR lesson for any dataset: train one MLP per activation and seed "
                     "(seeds 0 to N-1) and print, per activation, the medians over seeds of "
                     "the final loss and the accuracies, the epochs to 100% training accuracy, "
-                    "how many seeds converged and the share of dead ReLU-family units.")
+                    "how many seeds converged and the share of dead units (derivative 0 on "
+                    "every training input).")
     dataset_option(compare)
     compare.add_argument("--activations", default="identity,sigmoid,tanh,relu",
                          metavar="NAMES|all",
                          help=f"comma-separated activation names from: {names}; or all "
-                              f"({ALL_NOTE}) (default: %(default)s)")
+                              f"(every one; {settings}) (default: %(default)s)")
     common(compare, epochs=500, lr=0.5, hidden="4")
-    compare.add_argument("--seeds", type=_positive_int, default=5, metavar="N",
+    compare.add_argument("--seeds", type=positive_int, default=5, metavar="N",
                          help="seeds per activation (default: %(default)s)")
-    compare.add_argument("--plot", type=_output(*PICTURE_FORMATS), metavar="FILE",
+    compare.add_argument("--plot", type=output_file(*PICTURE_FORMATS), metavar="FILE",
                          help=f"also save the decision regions of each activation's best seed "
                               f"({pictures}; needs matplotlib; 2-D datasets only, not digits)")
 
@@ -352,8 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "[-10, 10), one panel each, into one picture. Needs matplotlib.")
     gallery.names_hint = NAMES_HINT
     gallery.add_argument("names", nargs="*", metavar="NAME",
-                         help=f"activation names (default: all; {THRESHOLD_NOTE})")
-    gallery.add_argument("--out", type=_output(*PICTURE_FORMATS), default="activations.png",
+                         help=f"activation names (default: all; {settings})")
+    gallery.add_argument("--out", type=output_file(*PICTURE_FORMATS), default="activations.png",
                          metavar="FILE", help=f"the picture ({pictures}) (default: %(default)s)")
 
     check = commands.add_parser(
@@ -363,8 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "error. Exit status 1 if any activation fails.")
     check.names_hint = NAMES_HINT
     check.add_argument("names", nargs="*", metavar="NAME",
-                       help=f"activation names (default: all; {THRESHOLD_NOTE})")
-    check.add_argument("--seed", type=_seed, default=0, metavar="N",
+                       help=f"activation names (default: all; {settings})")
+    check.add_argument("--seed", type=non_negative_int, default=0, metavar="N",
                        help="seed of the random test points, a non-negative integer "
                             "(default: %(default)s)")
     return parser
@@ -376,12 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_train(args: argparse.Namespace) -> int:
     import minigrad as mg
     from minigrad.experiments import make_mlp, make_optimizer
-    from minigrad.plot import activation_kwargs
 
-    dataset, head = _prepare(args)
+    dataset, head = prepare(args)
     mg.manual_seed(args.seed)
     model = make_mlp(dataset.n_features, args.hidden, head.width, args.activation,
-                     rng=args.seed, **activation_kwargs(args.activation))
+                     rng=args.seed, **activation_settings(args.activation))
     opt = make_optimizer(args.optimizer, model.parameters(), args.lr)
     print(f"{dataset.name}: {len(dataset.X_train)} training / {len(dataset.X_test)} test "
           f"samples, {dataset.n_classes} classes")
@@ -414,15 +226,18 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from minigrad.experiments import compare_activations, format_table
 
-    names = _activation_list(args.activations)
-    dataset, head = _prepare(args)
+    names = activation_list(args.activations)
+    dataset, head = prepare(args)
     if args.plot and dataset.n_features != 2:
-        raise _bad("--plot", f"draws decision regions of 2-D data, and {dataset.name} has "
-                             f"{dataset.n_features} features: leave --plot out")
+        raise bad("--plot", f"draws decision regions of 2-D data, and {dataset.name} has "
+                            f"{dataset.n_features} features: leave --plot out")
     print(f"{dataset.name}: hidden {','.join(map(str, args.hidden))}, {args.optimizer} "
           f"lr {args.lr}, {args.epochs} epochs, {args.seeds} seeds per activation")
-    if args.activations.strip().lower() == "all":
-        print(f"{len(names)} activations; {ALL_NOTE}")
+    notes = [f"{len(names)} activations"] if args.activations.strip().lower() == "all" else []
+    note = settings_note(names)
+    notes += [note] if note else []
+    if notes:
+        print("; ".join(notes))
     summaries = compare_activations(dataset, names, seeds=args.seeds, hidden=args.hidden,
                                     epochs=args.epochs, lr=args.lr, optimizer=args.optimizer,
                                     batch_size=args.batch_size, progress=sys.stderr.isatty(),
@@ -441,9 +256,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_plot_activations(args: argparse.Namespace) -> int:
     # Names are checked here, not by argparse, so a misplaced option is reported as such.
-    _known("NAME", args.names)
-    _writable("--out", args.out)
-    _needs_matplotlib("--out")
+    known_names("NAME", args.names)
+    writable("--out", args.out)
+    needs_matplotlib("--out")
     from minigrad import plot
 
     plot.activation_gallery(args.names or None, path=args.out)
@@ -454,7 +269,7 @@ def cmd_plot_activations(args: argparse.Namespace) -> int:
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     from minigrad.nn.activations import activation_names
 
-    _known("NAME", args.names)
+    known_names("NAME", args.names)
     names = args.names or activation_names()
     failures = 0
     print(f"{'activation':<14}{'worst abs error':>16}{'worst rel error':>16}  result")
@@ -473,7 +288,7 @@ def activation_gradient_error(name: str, seed: int = 0) -> tuple[float, float]:
     from minigrad.gradcheck import compare_gradients
     from minigrad.tensor import Tensor
 
-    layer = _activation(name)
+    layer = activation_layer(name)
     rng = np.random.default_rng(seed)
     x = rng.uniform(-4.0, 4.0, size=(6, 5))
     for kink in getattr(layer, "kinks", ()):

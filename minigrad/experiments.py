@@ -9,7 +9,7 @@ what happened: the table of the XOR lesson, for any dataset.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ import numpy as np
 from minigrad import data, nn, optim
 from minigrad.callbacks import History
 from minigrad.diagnostics import activation_stats
+from minigrad.nn.activations.registry import _normalise
 from minigrad.random import make_rng
 from minigrad.train import evaluate, fit
 
@@ -26,6 +27,54 @@ DATASETS = ("xor", "moons", "circles", "spirals", "blobs", "digits")
 # Activations that get He initialisation in make_mlp (rectifier-like: zero or small slope
 # below 0, identity above); the rest get Xavier.
 HE_INIT = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "CELU", "SELU"})
+
+# Keyword settings of the activations that have no defaults, used wherever one is built by
+# name alone (the CLI, compare_activations, the examples). Threshold has none (in PyTorch
+# either): 1.0 and -1.0 show its shape, where 0 and 0 would make it ReLU.
+ACTIVATION_SETTINGS: dict[str, dict[str, Any]] = {"threshold": {"threshold": 1.0, "value": -1.0}}
+
+
+def activation_settings(name: str,
+                        settings: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The keyword settings for building ``name``: its entry in ``settings``, else in
+    :data:`ACTIVATION_SETTINGS`, else none.
+
+    Names are matched as the registry matches them (any case; hyphens and spaces read as
+    underscores).
+
+    Examples
+    --------
+    >>> activation_settings("Threshold")
+    {'threshold': 1.0, 'value': -1.0}
+    >>> activation_settings("leaky_relu", {"leaky-relu": {"alpha": 0.2}})
+    {'alpha': 0.2}
+    """
+    key = _normalise(name, "activation_settings")
+    for table in (settings or {}, ACTIVATION_SETTINGS):
+        found = {_normalise(k, "activation_settings"): v for k, v in table.items()}.get(key)
+        if found is not None:
+            return dict(found)
+    return {}
+
+
+def settings_note(names: Sequence[str] | None = None) -> str:
+    """The :data:`ACTIVATION_SETTINGS` of ``names`` (default: all of them) in words, for help
+    texts and printouts; empty when none of ``names`` has settings.
+
+    Examples
+    --------
+    >>> settings_note(["relu", "threshold"])
+    'threshold uses threshold=1.0, value=-1.0'
+    """
+    wanted = None if names is None else {_normalise(n, "settings_note") for n in names}
+    return "; ".join(f"{name} uses " + ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+                     for name, kwargs in ACTIVATION_SETTINGS.items()
+                     if wanted is None or name in wanted)
+
+
+def all_activations() -> list[str]:
+    """Every registered activation, ``identity`` (the linear baseline) first."""
+    return ["identity"] + [name for name in nn.activation_names() if name != "identity"]
 
 
 @dataclass
@@ -184,11 +233,17 @@ class RunResult:
 
 def train_run(dataset: Dataset, activation: str, seed: int, hidden: Sequence[int],
               epochs: int, lr: float, optimizer: str = "sgd", batch_size: int | None = None,
-              verbose: int = 0, loss_name: str = "auto") -> RunResult:
-    """Train one MLP on ``dataset`` and measure it."""
+              verbose: int = 0, loss_name: str = "auto",
+              activation_kwargs: Mapping[str, Any] | None = None) -> RunResult:
+    """Train one MLP on ``dataset`` and measure it.
+
+    ``activation_kwargs`` are the activation's keyword settings (default: those of
+    :func:`activation_settings`, so ``"threshold"`` works by name alone).
+    """
     head = output_head(dataset, loss_name)
     loss = head.loss
-    model = make_mlp(dataset.n_features, hidden, head.width, activation, rng=seed)
+    kwargs = activation_settings(activation) if activation_kwargs is None else activation_kwargs
+    model = make_mlp(dataset.n_features, hidden, head.width, activation, rng=seed, **kwargs)
     opt = make_optimizer(optimizer, model.parameters(), lr)
     y_train = head.targets(dataset.y_train)
     # Accuracy is asked for: the MSE head is a classifier although its loss is a regression's.
@@ -236,8 +291,15 @@ class Summary:
 def compare_activations(dataset: Dataset, activations: Sequence[str], seeds: int = 5,
                         hidden: Sequence[int] = (8,), epochs: int = 300, lr: float = 0.1,
                         optimizer: str = "sgd", batch_size: int | None = None,
-                        progress: bool = False, loss: str = "auto") -> list[Summary]:
-    """Train every activation on ``seeds`` seeds; one :class:`Summary` per activation."""
+                        progress: bool = False, loss: str = "auto",
+                        settings: Mapping[str, Mapping[str, Any]] | None = None
+                        ) -> list[Summary]:
+    """Train every activation on ``seeds`` seeds; one :class:`Summary` per activation.
+
+    ``settings`` maps activation names to their keyword settings, e.g.
+    ``{"leaky_relu": {"alpha": 0.2}}``; a name it leaves out gets those of
+    :data:`ACTIVATION_SETTINGS` (Threshold's), or none.
+    """
     summaries = []
     jobs = [(name, seed) for name in activations for seed in range(seeds)]
     bar = None
@@ -248,9 +310,11 @@ def compare_activations(dataset: Dataset, activations: Sequence[str], seeds: int
     try:
         for name in activations:
             summary = Summary(name)
+            kwargs = activation_settings(name, settings)
             for seed in range(seeds):
                 summary.runs.append(train_run(dataset, name, seed, hidden, epochs, lr,
-                                              optimizer, batch_size, loss_name=loss))
+                                              optimizer, batch_size, loss_name=loss,
+                                              activation_kwargs=kwargs))
                 if bar is not None:
                     bar.set_postfix_str(name)
                     bar.update(1)

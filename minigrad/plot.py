@@ -80,6 +80,7 @@ def activation_gallery(
         Where to save the picture.
     columns : int, default=5
     """
+    from minigrad.experiments import activation_settings
     from minigrad.nn.activations import activation_names, get_activation
 
     plt = pyplot()
@@ -94,7 +95,7 @@ def activation_gallery(
         fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.6 * rows),
                                  squeeze=False)
         for ax, name in zip(axes.flat, names):
-            layer = get_activation(name, **activation_kwargs(name))
+            layer = get_activation(name, **activation_settings(name))
             y, dy = activation_curve(layer, x)
             ax.plot(x, y, label=f"{name}(x)", color="tab:blue")
             ax.plot(x, dy, label="derivative", color="tab:orange", linestyle="--")
@@ -104,12 +105,6 @@ def activation_gallery(
             ax.axis("off")
         fig.tight_layout()
     return _finish(fig, path)
-
-
-def activation_kwargs(name: str) -> dict[str, Any]:
-    """Hyper-parameters for showing ``name``: none, except for Threshold, which has no
-    defaults (in PyTorch either); 1.0 and -1.0 show its shape."""
-    return {"threshold": 1.0, "value": -1.0} if name.lower() == "threshold" else {}
 
 
 def _grid(X: np.ndarray, steps: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

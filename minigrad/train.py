@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,60 +11,14 @@ import numpy as np
 from minigrad.callbacks import Callback, FitState, History
 from minigrad.data import iterate_batches
 from minigrad.grad_mode import no_grad
+from minigrad.metrics import CLASSIFICATION_LOSSES, Metric, accuracy, resolve_metrics
 from minigrad.nn.layers import BatchNorm1d
-from minigrad.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
 from minigrad.nn.module import Module
 from minigrad.random import make_rng
 from minigrad.tensor import Tensor, as_float_array
 
-Metric = Callable[[np.ndarray, np.ndarray], float]
-
-
-# --------------------------------------------------------------------------- metrics
-
-
-def accuracy(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> float:
-    """Share of correct predictions.
-
-    With one output per sample the prediction is ``y_pred > threshold``; with several it is
-    the arg-max, compared with integer labels or with the arg-max of one-hot targets.
-    """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_pred.ndim >= 2 and y_pred.shape[-1] > 1:
-        labels = y_true.argmax(axis=-1) if y_true.ndim == y_pred.ndim else y_true
-        return float(np.mean(y_pred.argmax(axis=-1) == labels))
-    predicted = (y_pred.reshape(len(y_pred), -1) > threshold).astype(int)
-    return float(np.mean(predicted == np.asarray(y_true).reshape(len(y_true), -1)))
-
-
-# Losses whose targets are classes: their default metric is accuracy. Any other loss
-# (MSELoss, L1Loss, HuberLoss, a user's callable) logs the loss alone by default, as Keras
-# logs nothing but the loss unless metrics are asked for.
-CLASSIFICATION_LOSSES = (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss)
-
-
-def _resolve_metrics(metrics: Iterable[str | Metric] | None, loss: Any
-                     ) -> list[tuple[str, Metric]]:
-    """``(name, fn)`` pairs; ``None`` means the loss's default (see CLASSIFICATION_LOSSES)."""
-    if metrics is None:
-        metrics = ("accuracy",) if isinstance(loss, CLASSIFICATION_LOSSES) else ()
-    elif isinstance(metrics, str):
-        metrics = (metrics,)
-    # BCEWithLogitsLoss takes logits: a single output splits the classes at 0.
-    threshold = 0.0 if isinstance(loss, BCEWithLogitsLoss) else 0.5
-    resolved: list[tuple[str, Metric]] = []
-    for metric in metrics:
-        if metric in ("accuracy", "acc"):
-            resolved.append(("accuracy", lambda t, p: accuracy(t, p, threshold)))
-        elif callable(metric):
-            resolved.append((getattr(metric, "__name__", "metric"), metric))
-        else:
-            raise ValueError(f"fit: unknown metric {metric!r}; use 'accuracy' or a callable "
-                             "metric(y_true, y_pred) -> float")
-    return resolved
-
-
-# --------------------------------------------------------------------------- fit
+# accuracy, CLASSIFICATION_LOSSES and Metric live in minigrad.metrics; importable here too.
+__all__ = ["CLASSIFICATION_LOSSES", "Metric", "accuracy", "evaluate", "fit"]
 
 
 def _as_batchable(where: str, name: str, values: Any, features: bool) -> np.ndarray:
@@ -300,7 +254,7 @@ def fit(
         if len(X_val) == 0:
             raise ValueError("fit: X_val and y_val are empty")
 
-    metric_fns = _resolve_metrics(metrics, loss)
+    metric_fns = resolve_metrics(metrics, loss)
     if _dry_run(model, loss, metric_fns, X_arr[:batch], y_arr[:batch], ("X", "y")):
         y_arr = y_arr.reshape(-1, 1)
     if validation_data is not None and _dry_run(model, loss, metric_fns, X_val[:batch],
@@ -319,6 +273,10 @@ def fit(
 
         flow = GradientFlow(model)
 
+    # model.train() walks every module (~100 us, a tenth of a small full-batch epoch), so it
+    # runs once, and again each epoch only when something between epochs may switch modes:
+    # a validation pass (eval mode) or a callback (the user's code).
+    reset_each_epoch = validation_data is not None or bool(callbacks)
     bar = None
     if verbose == 1:
         from tqdm import tqdm  # lazy: only a run that shows progress pays for tqdm
@@ -326,7 +284,8 @@ def fit(
         bar = tqdm(total=int(epochs), unit="epoch", leave=True, dynamic_ncols=True)
     try:
         for epoch in range(int(epochs)):
-            model.train()
+            if epoch == 0 or reset_each_epoch:
+                model.train()
             total_loss, outputs, targets = 0.0, [], []
             if flow is not None:
                 flow.start_epoch()
@@ -442,4 +401,4 @@ def evaluate(model: Module, X: Any, y: Any, loss: Callable[..., Tensor],
     y_arr = _as_batchable("evaluate", "y", y, features=False)
     _same_length("evaluate", ("X", "y"), X_arr, y_arr)
     summed = _summed("evaluate", loss)
-    return _evaluate(model, X_arr, y_arr, loss, _resolve_metrics(metrics, loss), summed)
+    return _evaluate(model, X_arr, y_arr, loss, resolve_metrics(metrics, loss), summed)

@@ -75,7 +75,7 @@ COMPARE = [
     (["--activations", "relu,bogus"], "--activations", "unknown activation 'bogus'"),
     (["--activations", "all,relu"], "--activations", "unknown activation 'all'"),
     (["--activations", "relu,tanh,relu"], "--activations", "'relu' is given twice"),
-    (["--activations", "relu,threshold"], "--activations", "threshold cannot be compared"),
+    (["--activations", "relu;tanh"], "--activations", "unknown activation 'relu;tanh'"),
     (["--seeds", "0"], "--seeds", "expected a positive integer, got 0"),
     (["--seeds", "-2"], "--seeds", "expected a positive integer, got -2"),
     (["--seeds", "many"], "--seeds", "expected a positive integer, got 'many'"),
@@ -265,7 +265,7 @@ def test_threshold_trains_with_the_gallery_values(capsys):
     assert "Threshold(threshold=1.0, value=-1.0)" in out
 
 
-def test_compare_all_says_that_threshold_is_left_out(capsys, monkeypatch):
+def test_compare_all_means_every_registered_activation(capsys, monkeypatch):
     from minigrad import experiments
 
     seen: list[list[str]] = []
@@ -277,10 +277,20 @@ def test_compare_all_says_that_threshold_is_left_out(capsys, monkeypatch):
     monkeypatch.setattr(experiments, "compare_activations", fake_compare)
     assert cli.main(["compare", "--activations", "all"]) == 0
     out = capsys.readouterr().out
-    assert "'all' leaves out threshold" in out
-    assert seen[0] == cli._all_trainable()
-    assert "threshold" not in seen[0]
-    assert len(seen[0]) == len(mg.nn.activation_names()) - 1
+    assert "leaves out" not in out
+    assert f"{len(mg.nn.activation_names())} activations" in out
+    assert "threshold uses threshold=1.0, value=-1.0" in out
+    assert seen[0][0] == "identity"  # the linear baseline heads the table
+    assert sorted(seen[0]) == mg.nn.activation_names()
+
+
+def test_compare_trains_threshold_with_the_gallery_values(capsys):
+    code = cli.main(["compare", "--activations", "relu,threshold", "--epochs", "2",
+                     "--seeds", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "threshold uses threshold=1.0, value=-1.0" in out
+    assert any(line.startswith("threshold ") for line in out.splitlines())
 
 
 def test_version(capsys):

@@ -73,6 +73,15 @@ def test_logits_accuracy_uses_threshold_zero():
     assert history["accuracy"][-1] == 1.0
 
 
+def test_metrics_stay_importable_from_train():
+    from minigrad import metrics, train
+
+    assert train.accuracy is metrics.accuracy
+    assert train.CLASSIFICATION_LOSSES is metrics.CLASSIFICATION_LOSSES
+    assert train.accuracy(np.array([0, 1, 1]), np.array([[0.2], [0.9], [0.4]])) == 2 / 3
+    assert train.accuracy(np.array([2, 0]), np.array([[0.1, 0.2, 0.7], [0.5, 0.4, 0.1]])) == 1.0
+
+
 def test_multiclass_accuracy_with_cross_entropy():
     X, y = mg.data.make_blobs(n_samples=120, centers=3, rng=0)
     model = nn.Sequential(nn.Dense(2, 16, rng=0), nn.ReLU(), nn.Dense(16, 3, rng=1))

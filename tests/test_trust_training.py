@@ -100,6 +100,38 @@ def test_fit_trains_in_train_mode_validates_in_eval_and_restores_modes(setup: st
     assert not np.array_equal(model[2].running_mean.data, running)  # BatchNorm trained
 
 
+@pytest.mark.parametrize("setup", ["train", "eval", "mixed"])
+def test_fit_trains_every_epoch_in_train_mode_without_validation(setup: str) -> None:
+    X, y = regression_data(n=16)
+    spy = ModeSpy()
+    model = nn.Sequential(nn.Dense(3, 4, rng=0), spy, nn.BatchNorm1d(4), nn.Dense(4, 1, rng=1))
+    if setup == "eval":
+        model.eval()
+    elif setup == "mixed":
+        model[1].eval()
+    before = modes(model)
+    mg.fit(model, X, y, loss=nn.MSELoss(), optimizer=optim.SGD(model.parameters(), lr=0.01),
+           epochs=3, batch_size=8, verbose=0, rng=0)
+    assert modes(model) == before
+    assert spy.seen == [False] + [True, True] * 3  # the dry run, then two batches per epoch
+
+
+def test_fit_trains_in_train_mode_after_a_callback_switched_to_eval() -> None:
+    X, y = regression_data(n=16)
+    spy = ModeSpy()
+    model = nn.Sequential(nn.Dense(3, 4, rng=0), spy, nn.Dense(4, 1, rng=1))
+
+    class EvalAtEpochEnd(Callback):
+        def on_epoch_end(self, epoch: int, logs: dict[str, float], fit_state: FitState
+                         ) -> None:
+            self.model.eval()  # e.g. to draw a picture, without switching back
+
+    mg.fit(model, X, y, loss=nn.MSELoss(), optimizer=optim.SGD(model.parameters(), lr=0.01),
+           epochs=3, batch_size=8, verbose=0, rng=0, callbacks=[EvalAtEpochEnd()])
+    assert spy.seen == [False] + [True, True] * 3
+    assert all(modes(model).values())  # restored to the modes fit was called with
+
+
 def test_fit_restores_modes_when_training_fails() -> None:
     X, y = regression_data()
     model = mixed_model()
@@ -335,6 +367,22 @@ def test_compare_reports_no_dead_units_for_leaky_activations() -> None:
         assert run.dead_share == 0.0, name
     model = negative_model(nn.ReLU())
     assert activation_stats(model, unit_inputs())["1"][1] == 1.0
+
+
+def test_compare_builds_each_activation_with_its_settings() -> None:
+    from minigrad.experiments import compare_activations, load_dataset, train_run
+
+    dataset = load_dataset("xor")
+    summaries = compare_activations(dataset, ["leaky_relu", "threshold", "relu"], seeds=1,
+                                    epochs=1, settings={"Leaky-ReLU": {"alpha": 0.2}})
+    leaky, threshold, relu = (s.runs[0].model[1] for s in summaries)
+    assert leaky.alpha == 0.2
+    # Threshold has no defaults: the shared table's values, unless the caller gives others.
+    assert (threshold.threshold, threshold.value) == (1.0, -1.0)
+    assert isinstance(relu, nn.ReLU)
+    own = train_run(dataset, "threshold", seed=0, hidden=(4,), epochs=1, lr=0.1,
+                    activation_kwargs={"threshold": 0.0, "value": 0.5})
+    assert (own.model[1].threshold, own.model[1].value) == (0.0, 0.5)
 
 
 # --------------------------------------------------------------------------- 5. losses
