@@ -18,11 +18,12 @@ from minigrad import data, nn, optim
 from minigrad.anomaly import AnomalyError, detect_anomaly
 from minigrad.autograd import Context, Function, unbroadcast
 from minigrad.callbacks import Callback, EarlyStopping, History
+from minigrad.dtypes import get_default_dtype, set_default_dtype
 from minigrad.functions import concatenate, maximum, minimum, stack, where
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.random import manual_seed
-from minigrad.tensor import Tensor, get_default_dtype, set_default_dtype
+from minigrad.tensor import Tensor
 from minigrad.train import evaluate, fit
 
 __version__ = "0.1.0"

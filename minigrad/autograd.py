@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from minigrad import versions
 from minigrad.grad_mode import _mode
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class Node(Context):
     _fn: Function | None
     _parents: tuple[Node | LeafNode | None, ...]
     _shape: tuple[int, ...]
-    _clock: int  # the in-place clock when the call was recorded (see bump_version)
+    _clock: int  # versions.clock when the call was recorded (see minigrad.versions)
     _retained: weakref.ReferenceType[Tensor] | None = None
     _origin: str | None = None
 
@@ -192,7 +193,7 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
         node = _new(Node)
         node._fn = fn
         node._parents = parents
-        node._clock = _clock
+        node._clock = versions.clock
         node.needs_input_grad = needs
         out = fn.forward(node, *arrays)
     else:
@@ -225,102 +226,6 @@ def _leaf_node(tensor: Tensor) -> LeafNode:
     """
     node = tensor._node = LeafNode(tensor)
     return node
-
-
-# --------------------------------------------------------------------------- in-place changes
-#
-# What a node saved for its backward must still hold the values of the forward pass. Every
-# in-place change made through minigrad's API (an optimizer step, load_state_dict, zero_(),
-# item assignment, in-place operators) calls bump_version on the array it wrote. Versions
-# belong to memory, not to Tensor objects: they are kept per root array (the one that owns
-# the buffer), so a view, a detached tensor and the tensor itself share one version, as
-# in PyTorch. Writing to ``.data`` directly is not seen: that is the documented escape hatch.
-#
-# Checking costs nothing in the usual loop (forward, backward, step): each node is stamped
-# with the clock, a count of all in-place changes so far; backward looks at the saved arrays
-# of a node only when the clock has moved since that node was recorded.
-
-_clock = 0
-_versions: dict[int, list[int]] = {}  # id(root array) -> [version, clock of its last change]
-_versions_lock = threading.Lock()
-
-
-def _root(array: np.ndarray) -> np.ndarray:
-    """The array that owns ``array``'s memory (itself, unless it is a view)."""
-    while isinstance(array.base, np.ndarray):
-        array = array.base
-    return array
-
-
-def bump_version(array: np.ndarray) -> None:
-    """Record that ``array``'s memory was changed in place.
-
-    A later ``backward`` through a node that saved this memory before the change raises
-    instead of computing a gradient from the new values.
-    """
-    global _clock
-    root = _root(array)
-    key = id(root)
-    with _versions_lock:
-        _clock += 1
-        entry = _versions.get(key)
-        if entry is None:
-            _versions[key] = [1, _clock]
-            # Forget the entry with the array, before its id can be reused by another.
-            weakref.finalize(root, _versions.pop, key, None)
-        else:
-            entry[0] += 1
-            entry[1] = _clock
-
-
-def version_of(array: np.ndarray) -> int:
-    """How many in-place changes ``array``'s memory has had through minigrad's API."""
-    entry = _versions.get(id(_root(array)))
-    return 0 if entry is None else entry[0]
-
-
-def _saved_arrays(node: Node) -> list[tuple[str, np.ndarray]]:
-    """The arrays a node's forward saved on its context, by attribute name."""
-    found = []
-    for name, value in node.__dict__.items():
-        if isinstance(value, np.ndarray):
-            found.append((name, value))
-        elif isinstance(value, (tuple, list)):
-            found.extend((f"{name}[{i}]", v) for i, v in enumerate(value)
-                         if isinstance(v, np.ndarray))
-    return found
-
-
-def _check_saved(node: Node) -> None:
-    """Raise if an array ``node`` saved was changed in place after it was recorded."""
-    for name, array in _saved_arrays(node):
-        entry = _versions.get(id(_root(array)))
-        if entry is not None and entry[1] > node._clock:
-            fn = node._fn
-            assert fn is not None
-            raise RuntimeError(
-                f"{fn.op_name}.backward: one of the arrays it needs "
-                f"({_describe_saved(node, array, name)}, shape {array.shape}, {array.dtype}) "
-                "was modified by an in-place operation "
-                f"after the forward pass; it is now at version {entry[0]}. An optimizer step, "
-                "load_state_dict, zero_(), an item assignment or an in-place operator changed "
-                "it: call backward() before changing the tensor, or run the forward pass again"
-            )
-
-
-def _describe_saved(node: Node, array: np.ndarray, name: str) -> str:
-    """Name a saved array by the input it belongs to, for the error message."""
-    root = _root(array)
-    for index, parent in enumerate(node._parents):
-        if parent.__class__ is LeafNode:
-            tensor = parent.tensor_ref()
-            if tensor is not None and _root(tensor.data) is root:
-                # A layer's inputs are x, then its own parameters in definition order.
-                named = getattr(node._fn, "named_parameters", None)
-                if index > 0 and callable(named):
-                    return f"its parameter {[n for n, _ in named()][index - 1]}"
-                return f"its input {index}, a leaf tensor"
-    return f"saved as ctx.{name}"
 
 
 # --------------------------------------------------------------------------- backward
@@ -415,8 +320,8 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
                 kept = node._retained()
                 if kept is not None:
                     _store_grad(kept, dout, owned)
-            if node._clock != _clock:
-                _check_saved(node)
+            if node._clock != versions.clock:
+                versions.check_saved(node)
             if fn.__class__ in _trusted_backward:
                 in_grads = fn.backward(node, dout)
             else:

@@ -34,11 +34,12 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Context
+from minigrad.dtypes import as_float_array
 from minigrad.grad_mode import no_grad
 from minigrad.nn.activations import LogSoftmax, Softmax, Softmin
 from minigrad.nn.activations.registry import _NAMES
 from minigrad.nn.module import Layer, Module, Parameter, Sequential
-from minigrad.tensor import Tensor, as_float_array
+from minigrad.tensor import Tensor
 
 # Activations whose units are coupled (each output depends on the whole row): a per-unit
 # derivative is not defined for them.

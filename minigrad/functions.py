@@ -11,7 +11,8 @@ import numpy as np
 
 from minigrad import ops
 from minigrad.autograd import apply
-from minigrad.tensor import Tensor, _operands, _value, as_float_array
+from minigrad.dtypes import as_float_array
+from minigrad.tensor import Tensor, _operands, _value
 
 
 def _pair(a: Any, b: Any, op: str) -> tuple[Any, Any]:

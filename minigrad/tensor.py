@@ -7,70 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import ops
+from minigrad import inplace, ops
 from minigrad.autograd import (
-    Context,
     LeafNode,
     Node,
     apply,
-    bump_version,
     run_backward,
-    version_of,
 )
-from minigrad.grad_mode import _mode
-from minigrad.ops.shape import plain_index
-
-_default_dtype: np.dtype = np.dtype(np.float64)
-
-
-def set_default_dtype(dtype: Any) -> None:
-    """Set the float dtype that int/bool data and lists of numbers become (float64 at start)."""
-    global _default_dtype
-    new = np.dtype(dtype)
-    if new.kind != "f":
-        raise TypeError(f"set_default_dtype: expected a float dtype, got {new}")
-    _default_dtype = new
-
-
-def get_default_dtype() -> np.dtype:
-    """The float dtype that int/bool data and lists of numbers become."""
-    return _default_dtype
-
-
-def as_float_array(data: Any, dtype: Any = None, *, where: str = "Tensor") -> np.ndarray:
-    """Convert ``data`` to a float ndarray, or raise a TypeError that names ``where``.
-
-    Floats keep their dtype; ints and bools become the default float dtype; complex,
-    string and object data are refused rather than silently mangled.
-    """
-    if isinstance(data, Tensor):
-        data = data.data
-    try:
-        array = np.asarray(data)
-    except (ValueError, TypeError) as error:
-        raise TypeError(f"{where}: cannot make an array from {type(data).__name__}: {error}") \
-            from None
-    kind = array.dtype.kind
-    if kind in "iub":
-        array = array.astype(_default_dtype)
-    elif (kind == "f" and array.dtype != _default_dtype and array.dtype == np.float64
-          and not isinstance(data, (np.ndarray, np.generic))):
-        # Python floats (and lists of them) have no dtype of their own: like ints, they
-        # take the default, as the docstring of set_default_dtype promises.
-        array = array.astype(_default_dtype)
-    elif kind == "c":
-        raise TypeError(f"{where}: complex data ({array.dtype}) is not supported")
-    elif kind != "f":
-        raise TypeError(
-            f"{where}: expected numbers, got data of dtype {array.dtype} "
-            f"({type(data).__name__}); strings and objects are not supported"
-        )
-    if dtype is not None:
-        target = np.dtype(dtype)
-        if target.kind != "f":
-            raise TypeError(f"{where}: dtype must be a float dtype, got {target}")
-        array = array.astype(target, copy=False)
-    return array
+from minigrad.dtypes import as_float_array
+from minigrad.versions import version_of
 
 
 def _operands(x: Tensor, other: Any, op: str) -> tuple[Any, Any]:
@@ -105,6 +50,30 @@ def _operands(x: Tensor, other: Any, op: str) -> tuple[Any, Any]:
     # Lists and other sequences of numbers have no dtype of their own: they take x's.
     array = as_float_array(other, where=op)
     return x, array.astype(x.data.dtype, copy=False)
+
+
+def _binary(op: Any, name: str) -> tuple[Any, Any]:
+    """The operator ``x op y`` and its reflected form ``y op x`` for one binary op.
+
+    Python numbers, the most frequent constants, go straight to the op (they never change
+    the tensor's dtype); anything else goes through :func:`_operands` first.
+    """
+
+    def forward(self: Tensor, other: Any) -> Tensor:
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(op, self, other)
+        x, y = _operands(self, other, name)
+        return apply(op, x, y)
+
+    def reflected(self: Tensor, other: Any) -> Tensor:
+        cls = other.__class__
+        if cls is float or cls is int:
+            return apply(op, other, self)
+        x, y = _operands(self, other, name)
+        return apply(op, y, x)
+
+    return forward, reflected
 
 
 class Tensor:
@@ -365,168 +334,23 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
 
-    def __add__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.ADD, self, other)
-        x, y = _operands(self, other, "add")
-        return apply(ops.ADD, x, y)
-
-    def __radd__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.ADD, other, self)
-        x, y = _operands(self, other, "add")
-        return apply(ops.ADD, y, x)
-
-    def __sub__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.SUB, self, other)
-        x, y = _operands(self, other, "sub")
-        return apply(ops.SUB, x, y)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.SUB, other, self)
-        x, y = _operands(self, other, "sub")
-        return apply(ops.SUB, y, x)
-
-    def __mul__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.MUL, self, other)
-        x, y = _operands(self, other, "mul")
-        return apply(ops.MUL, x, y)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.MUL, other, self)
-        x, y = _operands(self, other, "mul")
-        return apply(ops.MUL, y, x)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.DIV, self, other)
-        x, y = _operands(self, other, "div")
-        return apply(ops.DIV, x, y)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.DIV, other, self)
-        x, y = _operands(self, other, "div")
-        return apply(ops.DIV, y, x)
-
-    def __pow__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.POW, self, other)
-        x, y = _operands(self, other, "pow")
-        return apply(ops.POW, x, y)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.POW, other, self)
-        x, y = _operands(self, other, "pow")
-        return apply(ops.POW, y, x)
+    __add__, __radd__ = _binary(ops.ADD, "add")
+    __sub__, __rsub__ = _binary(ops.SUB, "sub")
+    __mul__, __rmul__ = _binary(ops.MUL, "mul")
+    __truediv__, __rtruediv__ = _binary(ops.DIV, "div")
+    __pow__, __rpow__ = _binary(ops.POW, "pow")
 
     def __neg__(self) -> Tensor:
         return apply(ops.NEG, self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.MATMUL, self, other)
-        x, y = _operands(self, other, "matmul")
-        return apply(ops.MATMUL, x, y)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        cls = other.__class__
-        if cls is float or cls is int:
-            return apply(ops.MATMUL, other, self)
-        x, y = _operands(self, other, "matmul")
-        return apply(ops.MATMUL, y, x)
+    __matmul__, __rmatmul__ = _binary(ops.MATMUL, "matmul")
 
     def __getitem__(self, index: Any) -> Tensor:
         return apply(ops.GetItem(index), self)
 
-    # ----------------------------------------------------------------- in-place changes
-    #
-    # PyTorch's rules: a leaf that requires grad may be changed in place only under
-    # no_grad() (an optimizer's job); an array a recorded node saved for backward may be
-    # changed, but then that backward raises instead of using the new values (see
-    # bump_version). A tensor inside a recorded graph is changed by recording the change
-    # as an op and making this Tensor object its output: its old values stay with the
-    # nodes that saved them, so every gradient stays right.
-
-    def _writable(self, what: str, value: Any = None) -> bool:
-        """True to write into ``data``; False to record the change as an op instead."""
-        recording = _mode.enabled and (
-            self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
-        if recording and self._requires_grad and self.is_leaf:
-            raise RuntimeError(
-                f"{what}: a leaf tensor that requires grad cannot be changed in place while "
-                "gradients are recorded; do it under `with mg.no_grad():` (as optimizers do)"
-            )
-        return not recording
-
-    def _become(self, result: Tensor) -> Tensor:
-        self.data, self._node = result.data, result._node
-        self._requires_grad = result._requires_grad
-        return self
-
-    def _inplace(self, op: Any, other: Any, what: str) -> Tensor:
-        if not self._writable(what, other):
-            x, y = _operands(self, other, what)
-            return self._become(apply(op, x, y))
-        value = _value(other)
-        try:
-            # np.broadcast_shapes first: a result of another shape cannot go back into self.
-            if np.broadcast_shapes(self.data.shape, np.shape(value)) != self.data.shape:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"{what}: a value of shape {np.shape(value)} cannot be applied in "
-                             f"place to a tensor of shape {self.data.shape}") from None
-        result = op.forward(Context(), self.data, value)
-        self.data[...] = result
-        bump_version(self.data)
-        return self
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._inplace(ops.ADD, other, "+=")
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._inplace(ops.SUB, other, "-=")
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._inplace(ops.MUL, other, "*=")
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._inplace(ops.DIV, other, "/=")
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        if not self._writable("item assignment", value):
-            self._become(apply(ops.SetItem(index), self, _operands(self, value, "setitem")[1]))
-            return
-        index = plain_index(index, "setitem")
-        try:
-            self.data[index] = _value(value)
-        except (ValueError, IndexError) as error:
-            raise type(error)(f"setitem: {error} (tensor of shape {self.data.shape})") from None
-        bump_version(self.data)
-
-    def zero_(self) -> Tensor:
-        """Set every element to 0 in place and return ``self`` (PyTorch's ``zero_``)."""
-        if self._writable("zero_()"):
-            self.data[...] = 0
-            bump_version(self.data)
-            return self
-        return self._become(self * 0.0)
+    # In-place changes, with PyTorch's rules and tracked versions (see minigrad.inplace).
+    __iadd__, __isub__ = inplace.iadd, inplace.isub
+    __imul__, __itruediv__ = inplace.imul, inplace.itruediv
+    __setitem__, zero_ = inplace.setitem, inplace.zero_
 
     # Comparisons give boolean arrays: they have no gradient.
     def __lt__(self, other: Any) -> np.ndarray:

@@ -10,12 +10,13 @@ import numpy as np
 
 from minigrad.callbacks import Callback, FitState, History
 from minigrad.data import iterate_batches
+from minigrad.dtypes import as_float_array
 from minigrad.grad_mode import no_grad
 from minigrad.metrics import CLASSIFICATION_LOSSES, Metric, accuracy, resolve_metrics
 from minigrad.nn.layers import BatchNorm1d
 from minigrad.nn.module import Module
 from minigrad.random import make_rng
-from minigrad.tensor import Tensor, as_float_array
+from minigrad.tensor import Tensor
 
 # accuracy, CLASSIFICATION_LOSSES and Metric live in minigrad.metrics; importable here too.
 __all__ = ["CLASSIFICATION_LOSSES", "Metric", "accuracy", "evaluate", "fit"]

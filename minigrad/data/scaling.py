@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.data.checks import _as_array
-from minigrad.tensor import get_default_dtype
+from minigrad.dtypes import get_default_dtype
 
 __all__ = ["Standardizer"]
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.data.checks import _as_array, _count
-from minigrad.tensor import get_default_dtype
+from minigrad.dtypes import get_default_dtype
 
 __all__ = ["binary_targets", "one_hot"]
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import Context, bump_version
+from minigrad.autograd import Context
+from minigrad.dtypes import get_default_dtype
 from minigrad.nn.init import init_weight, make_rng
 from minigrad.nn.module import Buffer, Layer, Parameter
-from minigrad.tensor import get_default_dtype
+from minigrad.versions import bump_version
 
 
 def _float_dtype(owner: str, dtype: Any) -> np.dtype:

@@ -7,8 +7,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from minigrad.autograd import Context, Function, apply, bump_version
-from minigrad.tensor import Tensor, as_float_array
+from minigrad.autograd import Context, Function, apply
+from minigrad.dtypes import as_float_array
+from minigrad.tensor import Tensor
+from minigrad.versions import bump_version
 
 
 class Parameter(Tensor):

@@ -210,4 +210,10 @@ class MatMul(Function):
 
 
 # Stateless ops are shared: the per-call state lives on the context, never on the op.
-ADD, SUB, MUL, DIV, POW, NEG, MATMUL = Add(), Sub(), Mul(), Div(), Pow(), Neg(), MatMul()
+ADD: Add = Add()
+SUB: Sub = Sub()
+MUL: Mul = Mul()
+DIV: Div = Div()
+POW: Pow = Pow()
+NEG: Neg = Neg()
+MATMUL: MatMul = MatMul()

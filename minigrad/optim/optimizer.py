@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import bump_version
 from minigrad.tensor import Tensor
+from minigrad.versions import bump_version
 
 __all__ = ["Hyper", "Optimizer"]
 
@@ -178,7 +178,7 @@ class Optimizer:
         for index, p, grad in updates:
             self._update(index, p, grad)
             # The step wrote into p.data: a graph that saved the old values must not be
-            # backpropagated any more (see minigrad.autograd.bump_version).
+            # backpropagated any more (see minigrad.versions).
             bump_version(p.data)
 
     def state_dict(self) -> dict[str, np.ndarray]:

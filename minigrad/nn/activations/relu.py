@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Context
+from minigrad.dtypes import get_default_dtype
 from minigrad.nn.activations.base import _REQUIRED, _Activation, _real
 from minigrad.nn.module import Parameter
-from minigrad.tensor import get_default_dtype
 
 __all__ = ["LeakyReLU", "PReLU", "ReLU", "Threshold"]
 

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Context, apply
+from minigrad.dtypes import as_float_array
 from minigrad.nn.module import Layer
-from minigrad.tensor import Tensor, as_float_array
+from minigrad.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Context
+from minigrad.dtypes import as_float_array
 from minigrad.nn.losses.base import _bad_values, _ElementwiseLoss
 from minigrad.ops import sigmoid
-from minigrad.tensor import as_float_array
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss"]
 
