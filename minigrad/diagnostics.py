@@ -38,7 +38,8 @@ from minigrad.dtypes import as_float_array
 from minigrad.grad_mode import no_grad
 from minigrad.nn.activations import LogSoftmax, Softmax, Softmin
 from minigrad.nn.activations.registry import _NAMES
-from minigrad.nn.module import Layer, Module, Parameter, Sequential
+from minigrad.nn.module import Layer, Module, Parameter
+from minigrad.nn.sequential import Sequential
 from minigrad.tensor import Tensor
 
 # Activations whose units are coupled (each output depends on the whole row): a per-unit

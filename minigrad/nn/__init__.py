@@ -45,7 +45,8 @@ from minigrad.nn.losses import (
     MSELoss,
     NLLLoss,
 )
-from minigrad.nn.module import Buffer, Layer, Module, Parameter, Sequential
+from minigrad.nn.module import Buffer, Layer, Module, Parameter
+from minigrad.nn.sequential import Sequential
 
 __all__ = [
     "BCELoss",
