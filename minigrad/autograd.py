@@ -299,6 +299,9 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
                     stack.append(parent)
 
     # Pass 2: a node runs once all its consumers have delivered their gradients.
+    # Read once: an in-place change made by another thread while this loop runs is a race
+    # whatever is read here.
+    clock = versions.clock
     grads: dict[Any, np.ndarray] = {root: grad}
     owned = {id(grad)}
     anomaly = _mode.anomaly
@@ -320,7 +323,7 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
                 kept = node._retained()
                 if kept is not None:
                     _store_grad(kept, dout, owned)
-            if node._clock != versions.clock:
+            if node._clock != clock:
                 versions.check_saved(node)
             if fn.__class__ in _trusted_backward:
                 in_grads = fn.backward(node, dout)

@@ -154,7 +154,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``grad = None``, PyTorch's default)."""
         for p in self.params:
-            p.grad = None
+            p._grad = None
 
     def step(self) -> None:
         """Update every parameter that has a gradient; the others are skipped.
@@ -165,9 +165,9 @@ class Optimizer:
         name = type(self).__name__
         updates = []
         for index, p in enumerate(self.params):
-            if p.grad is None:
+            grad = p._grad  # an ndarray: Tensor.grad's setter and the engine see to it
+            if grad is None:
                 continue
-            grad = np.asarray(p.grad)
             if grad.shape != p.data.shape:
                 raise ValueError(f"{name}.step: parameter {index} has shape {p.data.shape} "
                                  f"but its grad has shape {grad.shape}")
