@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+TEXT = README.read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, re.S)
+# A block followed by "prints" and a plain block promises that output, character for character.
+PRINTS = dict(re.findall(r"```python\n((?:(?!```).)*)```\n\nprints\n\n```\n(.*?)```", TEXT, re.S))
 
 
 def test_readme_has_examples():
-    assert len(BLOCKS) >= 4
+    assert len(BLOCKS) >= 4 and PRINTS
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
@@ -23,6 +26,8 @@ def test_readme_example_runs(index, tmp_path, monkeypatch, capsys):
     names, canonical = dict(activations._NAMES), set(activations._CANONICAL)
     try:
         exec(compile(BLOCKS[index], f"README block {index}", "exec"), {"__name__": "readme"})
+        if BLOCKS[index] in PRINTS:
+            assert capsys.readouterr().out == PRINTS[BLOCKS[index]]
     finally:  # an example may register an activation; leave the registry as it was
         activations._NAMES.clear()
         activations._NAMES.update(names)
