@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -212,6 +213,9 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
         result._requires_grad = False
         return result
     node._shape = out.shape
+    if mode.record:
+        # Inside mg.viz.record(): keep the output's value for drawing (freed with the node).
+        node._value = out
     result._requires_grad = True
     return result
 
@@ -271,12 +275,26 @@ def _store_grad(tensor: Tensor, grad: np.ndarray, owned: set[int]) -> None:
 _accumulate_lock = threading.Lock()
 
 
-def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
+def run_backward(root: Node | LeafNode, grad: np.ndarray, retain_graph: bool,
+                 observer: Callable[[Any, Any, tuple[Any, ...]], None] | None = None) -> None:
     """Propagate ``grad`` from ``root`` to every leaf that requires grad.
 
     The order is found with an explicit stack rather than recursion, so depth is limited
     by memory only (a chain of 100,000 ops backprops under the default recursion limit).
+
+    ``observer(node, dout, in_grads)``, when given, is called at every step in the order
+    the engine runs them: for a recorded call once its backward has run (``in_grads`` holds
+    one gradient per input, None where none flows), before its saved arrays are freed; for
+    a leaf when its gradient is stored (``in_grads`` is empty). A traced backward and a
+    plain one run this same loop, so their gradients are identical.
     """
+    if root.__class__ is LeafNode:
+        tensor = root.tensor_ref()
+        if tensor is not None:
+            _store_grad(tensor, grad, {id(grad)})
+            if observer is not None:
+                observer(root, grad, ())
+        return
     # Pass 1: count, for every node, how many recorded calls consume its output.
     # Nodes and leaf nodes travel together here; typed Any to keep the loop unannotated.
     pending: dict[Any, int] = {}
@@ -313,6 +331,8 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
             tensor = node.tensor_ref()
             if tensor is not None and dout is not None:
                 _store_grad(tensor, dout, owned)
+                if observer is not None:
+                    observer(node, dout, ())
             continue
         fn = node._fn
         parents = node._parents
@@ -340,6 +360,8 @@ def run_backward(root: Node, grad: np.ndarray, retain_graph: bool) -> None:
                 from minigrad.anomaly import check_backward
 
                 check_backward(node, in_grads)
+        if observer is not None:
+            observer(node, dout, in_grads)
         if not retain_graph:
             # Free what forward saved as soon as it has been used.
             node.__dict__.clear()

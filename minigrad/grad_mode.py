@@ -16,6 +16,7 @@ class _GradMode(threading.local):
     # and anomaly detection off, whatever another thread has set.
     enabled: bool = True
     anomaly: bool = False
+    record: bool = False  # mg.viz.record(): nodes keep their output values
 
 
 _mode = _GradMode()

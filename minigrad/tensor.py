@@ -214,6 +214,10 @@ class Tensor:
         retain_graph : bool, default=False
             Keep the saved arrays so the same graph can be backpropagated again.
         """
+        self._backward(gradient, retain_graph, None)
+
+    def _backward(self, gradient: Any, retain_graph: bool, observer: Any) -> None:
+        """``backward``, with an optional observer of every step (see ``run_backward``)."""
         if not self._requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: no input of the "
@@ -234,13 +238,7 @@ class Tensor:
                     f"got {grad.shape}"
                 )
             grad = grad.astype(self.dtype, copy=False)
-        node = self._graph_node()
-        if isinstance(node, LeafNode):
-            from minigrad.autograd import _store_grad
-
-            _store_grad(self, grad, {id(grad)})
-            return
-        run_backward(node, grad, retain_graph)
+        run_backward(self._graph_node(), grad, retain_graph, observer)
 
     # ----------------------------------------------------------------- array facts
 
