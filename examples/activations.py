@@ -1,9 +1,13 @@
 """Lesson 2 — the seed article's graphs and its softmax overflow, with every activation.
 
-Draws each registered activation and its derivative on x in [-10, 10) (step 0.1, as in the
-article) into one gallery picture, then repeats the article's softmax experiment: the
-naive formula exp(x) / sum(exp(x)) overflows on [1010, 1020, 1000, 990, 1050] and returns
-nan, while subtracting the maximum first (what nn.Softmax does) gives the right answer.
+Draws each registered activation and its derivative into one gallery picture, on x in
+[-4, 4] rather than the article's [-10, 10], where the kinks near 0 (the shrink functions'
+at ±0.5) would vanish; a panel widens to show a kink farther out (ReLU6's at 6), and
+Softmax, LogSoftmax and Softmin, which act on vectors, draw their first output on [x, 0]
+(their titles say so; softmax's curve is then sigmoid's). Then it repeats the article's
+softmax experiment: the naive formula exp(x) / sum(exp(x)) overflows on
+[1010, 1020, 1000, 990, 1050] and returns nan, while subtracting the maximum first (what
+nn.Softmax does) gives the right answer.
 
     python examples/activations.py [--out activations.png]
 """

@@ -1,8 +1,9 @@
 """Lesson 3 — small classifiers: which activations carve which shapes, and real digits.
 
 Part 1 trains softmax cross-entropy networks on four toy problems (spirals, moons, circles,
-blobs) with a few activations and draws the decision regions of each, side by side: the
-linear model can only cut the plane with straight lines; the others bend them.
+blobs) with a few activations and draws the decision regions of each (its best seed, with
+the training points as circles and the test points as crosses, and both accuracies), side by
+side: the linear model can only cut the plane with straight lines; the others bend them.
 
 Part 2 is real data: scikit-learn's bundled 8x8 digits (no download), a 64-64-10 MLP with
 ReLU and Adam on a stratified 80/20 split (random_state=0), standardized on the training part.
@@ -40,7 +41,7 @@ def toy_problems(problems: Sequence[str] = PROBLEMS, activations: Sequence[str] 
         print(format_table(summaries, seeds))
         results[problem] = summaries
         for s in summaries:
-            panels[f"{problem}: {s.activation}"] = (s.best_run.model, dataset)
+            panels[f"{problem}: {s.activation}"] = (s.best_run, dataset, seeds)
     if plot:
         _draw(panels, plot, columns=len(activations))
         print(f"\ndecision regions: {plot}")
@@ -48,20 +49,33 @@ def toy_problems(problems: Sequence[str] = PROBLEMS, activations: Sequence[str] 
 
 
 def _draw(panels: dict[str, Any], path: str, columns: int) -> None:
+    """One panel per (problem, activation): its best seed's regions, with both accuracies."""
     from minigrad import plot as pictures
 
     plt = pictures.pyplot()
     rows = -(-len(panels) // columns)
     with plt.style.context(pictures.STYLE):
-        fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.2 * rows),
+        fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.4 * rows + 0.8),
                                  squeeze=False)
-        for ax, (title, (model, dataset)) in zip(axes.flat, panels.items()):
-            pictures.decision_regions(model, dataset.X_train, dataset.y_train, ax=ax,
-                                      title=title)
+        for ax, (title, (run, dataset, seeds)) in zip(axes.flat, panels.items()):
+            best = "best of 1 seed" if seeds == 1 else f"best of {seeds} seeds"
+            pictures.decision_regions(
+                run.model, dataset.X_train, dataset.y_train, ax=ax, X_test=dataset.X_test,
+                y_test=dataset.y_test,
+                title=f"{title} ({best})\ntrain {100 * run.train_accuracy:.0f}%, "
+                      f"test {100 * run.test_accuracy:.0f}%")
             ax.set_xticks([])
             ax.set_yticks([])
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
+        for ax in list(axes.flat)[len(panels):]:
+            ax.remove()
+        n_classes = max(dataset.n_classes for _, dataset, _ in panels.values())
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.8 / fig.get_figheight()))
+        fig.suptitle("Decision regions of each activation's best seed (by test accuracy); "
+                     "accuracies of that seed", fontsize=11, y=1.0, va="top")
+        pictures.region_legend(fig, n_classes, "separate", loc="upper center", frameon=False,
+                               bbox_to_anchor=(0.5, 1 - 0.3 / fig.get_figheight()),
+                               ncol=n_classes + 2, fontsize=9)
+        fig.savefig(path, dpi=100, bbox_inches="tight")
         plt.close(fig)
 
 

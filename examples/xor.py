@@ -54,11 +54,8 @@ def run(activations: Sequence[str] | None = None, seeds: int = 10, hidden: int =
     if plot:
         from minigrad import plot as pictures
 
-        models = {f"{s.activation} ({s.converged}/{seeds} seeds)": s.best_run.model
-                  for s in summaries}
-        pictures.decision_region_grid(models, dataset.X_train, dataset.y_train, path=plot,
-                                      columns=6, threshold=0.0)
-        print(f"\ndecision regions of each activation's best seed: {plot}")
+        pictures.decision_region_grid(summaries, dataset, path=plot, threshold=0.0)
+        print(f"\ndecision regions of every activation and seed: {plot}")
     return summaries
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
@@ -34,13 +35,14 @@ from minigrad.cli_checks import (
     positive_int,
     prepare,
     writable,
+    x_range,
 )
 from minigrad.experiments import DATASETS, LOSSES, activation_settings, settings_note
 
 EPILOG = """examples:
   minigrad compare --dataset xor --activations all --plot xor.png
   minigrad train --dataset spirals --hidden 32,32 --activation relu --optimizer adam --lr 0.01
-  minigrad plot-activations relu swish h_swish --out gallery.png
+  minigrad plot-activations relu swish h_swish --xlim -6,6 --out gallery.png
   minigrad gradcheck leaky_relu gelu
 
 Run 'minigrad COMMAND --help' for the options of one command. Pictures need matplotlib
@@ -156,18 +158,25 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--seeds", type=positive_int, default=5, metavar="N",
                          help="seeds per activation (default: %(default)s)")
     compare.add_argument("--plot", type=output_file(*PICTURE_FORMATS), metavar="FILE",
-                         help=f"also save the decision regions of each activation's best seed "
-                              f"({pictures}; needs matplotlib; 2-D datasets only, not digits)")
+                         help=f"also save the decision regions of every run, one row of "
+                              f"panels (one per seed) per activation ({pictures}; needs "
+                              f"matplotlib; 2-D datasets only, not digits)")
 
     gallery = commands.add_parser(
         "plot-activations", help="draw every activation and its derivative",
-        description="Draw each activation (solid) and its derivative (dashed) on x in "
-                    "[-10, 10), one panel each, into one picture. Needs matplotlib.")
+        description="Draw each activation (solid) and its derivative (dashed, from its own "
+                    "backward), one panel each, into one picture; its kinks are dotted. "
+                    "Softmax, LogSoftmax and Softmin act on vectors: their panels draw the "
+                    "first output on [x, 0], as their titles say. Needs matplotlib.")
     gallery.names_hint = NAMES_HINT
     gallery.add_argument("names", nargs="*", metavar="NAME",
                          help=f"activation names (default: all; {settings})")
     gallery.add_argument("--out", type=output_file(*PICTURE_FORMATS), default="activations.png",
                          metavar="FILE", help=f"the picture ({pictures}) (default: %(default)s)")
+    gallery.add_argument("--xlim", type=x_range, metavar="LO,HI",
+                         help="the x-range of every panel, e.g. -10,10 (default: -4,4, where "
+                              "the kinks near 0 are visible, widened per panel to show a kink "
+                              "farther out, such as ReLU6's at 6)")
 
     check = commands.add_parser(
         "gradcheck", help="finite-difference check of the activations' backward",
@@ -214,11 +223,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         from minigrad import plot
 
         if dataset.n_features == 2:
-            plot.decision_regions(model, dataset.X_train, dataset.y_train,
-                                  title=f"{args.activation} on {dataset.name}", path=args.plot,
-                                  threshold=head.threshold)
+            fig = plot.decision_regions(
+                model, dataset.X_train, dataset.y_train, X_test=dataset.X_test,
+                y_test=dataset.y_test, path=args.plot, threshold=head.threshold,
+                title=f"{args.activation} on {dataset.name}, seed {args.seed}: train accuracy "
+                      f"{100 * history['accuracy'][-1]:.0f}%, test {100 * test['accuracy']:.0f}%")
         else:
-            plot.training_curves(history, path=args.plot)
+            fig = plot.training_curves(history, path=args.plot)
+        plot.pyplot().close(fig)
         print(f"saved picture to {args.plot}")
     return 0
 
@@ -246,10 +258,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.plot:
         from minigrad import plot
 
-        models = {f"{s.activation} ({s.converged}/{args.seeds} seeds)": s.best_run.model
-                  for s in summaries}
-        plot.decision_region_grid(models, dataset.X_train, dataset.y_train, path=args.plot,
-                                  threshold=head.threshold)
+        fig = plot.decision_region_grid(summaries, dataset, path=args.plot,
+                                        threshold=head.threshold)
+        plot.pyplot().close(fig)
         print(f"saved picture to {args.plot}")
     return 0
 
@@ -261,7 +272,8 @@ def cmd_plot_activations(args: argparse.Namespace) -> int:
     needs_matplotlib("--out")
     from minigrad import plot
 
-    plot.activation_gallery(args.names or None, path=args.out)
+    fig = plot.activation_gallery(args.names or None, path=args.out, xlim=args.xlim)
+    plot.pyplot().close(fig)
     print(f"saved picture to {args.out}")
     return 0
 
@@ -302,6 +314,17 @@ def activation_gradient_error(name: str, seed: int = 0) -> tuple[float, float]:
     return worst_abs, worst_rel
 
 
+def _join_negative_values(argv: Sequence[str]) -> list[str]:
+    """``--xlim -4,4`` as ``--xlim=-4,4``: argparse would take ``-4,4`` for an option."""
+    joined: list[str] = []
+    for word in argv:
+        if joined and joined[-1] == "--xlim" and re.match(r"-([0-9.]|inf|nan)", word, re.I):
+            joined[-1] = f"--xlim={word}"
+        else:
+            joined.append(word)
+    return joined
+
+
 COMMANDS = {"train": cmd_train, "compare": cmd_compare,
             "plot-activations": cmd_plot_activations, "gradcheck": cmd_gradcheck}
 
@@ -310,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_join_negative_values(sys.argv[1:] if argv is None else argv))
     except SystemExit as stop:  # --help, --version, and argparse's own one-line errors
         return stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 2
     try:

@@ -106,6 +106,17 @@ PLOT_ACTIVATIONS = [
     (["--out"], "--out", "expected one argument"),
     (["relu", "--out", "{tmp}/g.png", "swish"], "swish", "give the NAMEs together"),
     (["--frob"], "--frob", "unrecognized arguments"),
+    (["--xlim", "4,-4"], "--xlim", "got '4,-4' (LO is not below HI)"),
+    (["--xlim", "2,2"], "--xlim", "got '2,2' (LO is not below HI)"),
+    (["--xlim", "4"], "--xlim", "expected LO,HI such as -4,4"),
+    (["--xlim", "1,2,3"], "--xlim", "got '1,2,3'"),
+    (["--xlim", "a,b"], "--xlim", "got 'a,b'"),
+    (["--xlim", ""], "--xlim", "got ''"),
+    (["--xlim", "-inf,1"], "--xlim", "got '-inf,1'"),
+    (["--xlim=nan,1"], "--xlim", "got 'nan,1'"),
+    (["--xlim", "-1e6,1"], "--xlim", "within ±10000"),
+    (["--xlim"], "--xlim", "expected one argument"),
+    (["relu", "--xlim", "-4,4", "--out", "out.txt"], "--out", "ending in .png"),
 ]
 GRADCHECK = [
     (["bogus"], "NAME", "unknown activation 'bogus'"),

@@ -24,9 +24,10 @@ def _make_pictures():  # type: ignore[no-untyped-def]
 
 
 def test_every_file_under_docs_comes_from_the_script():
-    pictures = _make_pictures().PICTURES
-    made = {"make_pictures.py"} | set(pictures) | {Path(p).with_suffix(".txt").name
-                                                   for p in pictures}
+    script = _make_pictures()
+    pictures = script.PICTURES
+    made = {"make_pictures.py", script.GRAPH} | set(pictures) | {
+        Path(p).with_suffix(".txt").name for p in pictures}
     present = {p.name for p in DOCS.iterdir() if p.name != "__pycache__"}
     assert present == made
 
@@ -35,7 +36,9 @@ def test_the_readme_shows_each_picture_and_its_table_as_made():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = [text for lang, text in re.findall(r"^```(\w*)\n(.*?)^```$", readme, re.S | re.M)
               if not lang]
-    for picture in _make_pictures().PICTURES:
+    script = _make_pictures()
+    assert f"(docs/{script.GRAPH})" in readme
+    for picture in script.PICTURES:
         assert f"(docs/{picture})" in readme
         table = (DOCS / picture).with_suffix(".txt").read_text(encoding="utf-8")
         assert table in blocks, f"the README's copy of docs/{picture}'s table is not current"
