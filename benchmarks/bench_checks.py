@@ -18,7 +18,7 @@ class CheckFailed(Exception):
     """A contender computed different numbers from the NumPy reference."""
 
 
-def _close(what: str, got: Any, want: Any, rtol: float) -> None:
+def close(what: str, got: Any, want: Any, rtol: float) -> None:
     """Equal up to ``rtol`` relative to the largest reference value (sums round differently)."""
     got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
     if got.shape != want.shape:
@@ -35,17 +35,17 @@ def check_mlp(side: Any, name: str, batch: int, rtol: float) -> None:
     want_loss, want_grads = with_numpy.mlp_loss_and_grads(problem.arrays(), problem.x,
                                                           problem.target)
     loss, grads = side.mlp_loss_and_grads(problem)
-    _close(f"{name} MLP batch {batch}: loss", loss, want_loss, rtol)
+    close(f"{name} MLP batch {batch}: loss", loss, want_loss, rtol)
     labels = ("W1", "b1", "W2", "b2", "W3", "b3")
     for label, got, want in zip(labels, grads, want_grads):
-        _close(f"{name} MLP batch {batch}: gradient of {label}", got, want, rtol)
+        close(f"{name} MLP batch {batch}: gradient of {label}", got, want, rtol)
     # One step each from the same start: checks the optimizer's update too.
     trainer = side.mlp_step(problem)
     reference = with_numpy.mlp_step(problem)
     trainer.step()
     reference.step()
     for label, got, want in zip(labels, side.weights(trainer.model), reference.model):
-        _close(f"{name} MLP batch {batch}: {label} after one SGD step", got, want, rtol)
+        close(f"{name} MLP batch {batch}: {label} after one SGD step", got, want, rtol)
 
 
 def check_chain(side: Any, name: str, shape: tuple[int, ...], n_ops: int, rtol: float,
@@ -58,17 +58,17 @@ def check_chain(side: Any, name: str, shape: tuple[int, ...], n_ops: int, rtol: 
         raise CheckFailed(f"chain {shape}: the reference gradient went subnormal; the "
                           "timings would measure slow FPU paths, change the chain constants")
     total, dx = side.chain(x0, kinds)()
-    _close(f"{name} chain {shape} x {n_ops}: output sum", total, want_total, rtol)
-    _close(f"{name} chain {shape} x {n_ops}: gradient", dx, want_dx, rtol)
+    close(f"{name} chain {shape} x {n_ops}: output sum", total, want_total, rtol)
+    close(f"{name} chain {shape} x {n_ops}: gradient", dx, want_dx, rtol)
 
 
 def check_xor(side: Any, name: str) -> None:
     problem = problems.xor_problem()
     want_loss, want_params = with_numpy.xor_train(problem).step()
     loss, params = side.xor_train(problem).step()
-    _close(f"{name} XOR: final loss", loss, want_loss, 1e-6)
+    close(f"{name} XOR: final loss", loss, want_loss, 1e-6)
     for i, (got, want) in enumerate(zip(params, want_params)):
-        _close(f"{name} XOR: final weight array {i}", got, want, 1e-6)
+        close(f"{name} XOR: final weight array {i}", got, want, 1e-6)
     for who, weights in ((name, params), ("numpy", want_params)):
         predicted = with_numpy.xor_predict([np.asarray(w) for w in weights], problem.x) > 0.5
         if not np.array_equal(predicted, problem.target > 0.5):
@@ -80,8 +80,8 @@ def check_long_chain(n_ops: int) -> None:
     x0 = np.ones(4)
     want_total, want_dx = with_numpy.long_chain(x0, n_ops)()
     total, dx = with_minigrad.long_chain(x0, n_ops)()
-    _close(f"minigrad {n_ops}-op chain: output sum", total, want_total, 1e-9)
-    _close(f"minigrad {n_ops}-op chain: gradient", dx, want_dx, 1e-9)
+    close(f"minigrad {n_ops}-op chain: output sum", total, want_total, 1e-9)
+    close(f"minigrad {n_ops}-op chain: gradient", dx, want_dx, 1e-9)
 
 
 def run_checks(chain_ops: int, torch_side: Any) -> None:

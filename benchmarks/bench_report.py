@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import bench_process
 import numpy as np
+from bench_cold import Cold
 
 import minigrad as mg
 
@@ -21,13 +22,17 @@ except ImportError:  # run.py's environment variables still pin the pool
 
 @dataclass
 class Line:
-    """One line of the final table."""
+    """One line of the final table: the warm measure, and the cold one when there is one.
+
+    ``holds`` is None where the row has no warm measure (the import row).
+    """
 
     measure: str
     target: str
     minigrad: str
     torch: str
-    holds: bool
+    holds: bool | None
+    cold: Cold | None = None
 
 
 def _cpu_model() -> str:
@@ -96,13 +101,20 @@ def print_header(root: str, malloc_text: str, torch_version: str | None) -> None
     print()
 
 
+def _yes(holds: bool | None) -> str:
+    return "-" if holds is None else "yes" if holds else "NO"
+
+
 def print_table(lines: list[Line], with_torch: bool) -> None:
-    head = ["measure", "target", "minigrad ratio [p10-p90]"]
+    head = ["measure", "target", "warm: minigrad ratio [p10-p90]",
+            "cold: minigrad ratio [p10-p90]"]
     if with_torch:
-        head.append("PyTorch ratio [p10-p90]")
-    head.append("holds?")
-    rows = [[ln.measure, ln.target, ln.minigrad] + ([ln.torch] if with_torch else [])
-            + ["yes" if ln.holds else "NO"] for ln in lines]
+        head.append("warm: PyTorch ratio [p10-p90]")
+    head.append("holds? warm/cold")
+    rows = [[ln.measure, ln.target, ln.minigrad, ln.cold.text if ln.cold else "-"]
+            + ([ln.torch] if with_torch else [])
+            + [f"{_yes(ln.holds)} / {_yes(ln.cold.holds if ln.cold else None)}"]
+            for ln in lines]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
 
     def fmt(cells: list[str]) -> str:
@@ -113,6 +125,9 @@ def print_table(lines: list[Line], with_torch: bool) -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:
         print(fmt(row))
-    held = sum(ln.holds for ln in lines)
-    print(f"\n{held} of {len(lines)} targets hold. Ratios: contender time / NumPy time per "
-          "round; memory: minigrad peak / NumPy peak.")
+    warm = [ln.holds for ln in lines if ln.holds is not None]
+    cold = [ln.cold.holds for ln in lines if ln.cold is not None]
+    print(f"\nWarm: {sum(warm)} of {len(warm)} targets hold; cold: {sum(cold)} of {len(cold)}. "
+          "Ratios: contender time / NumPy time per round; memory: minigrad peak / NumPy peak. "
+          "Warm: one process, gc frozen, after a warm-up; cold: a fresh process per sample, "
+          "gc on, first call included.")
