@@ -27,18 +27,22 @@ _BINARY = {
     np.true_divide: ("__truediv__", "__rtruediv__"),
     np.power: ("__pow__", "__rpow__"),
     np.matmul: ("__matmul__", "__rmatmul__"),
+    np.remainder: ("__mod__", "__rmod__"),
+    np.floor_divide: ("__floordiv__", "__rfloordiv__"),
 }
 _UNARY = {
     np.negative: "__neg__", np.exp: "exp", np.log: "log", np.sqrt: "sqrt",
-    np.absolute: "abs", np.tanh: "tanh",
+    np.absolute: "abs", np.tanh: "tanh", np.sin: "sin", np.cos: "cos", np.log1p: "log1p",
+    np.expm1: "expm1", np.sign: "sign",
 }
 _PAIRWISE: dict[Any, Callable[[Any, Any], Tensor]] = {
     np.maximum: functions.maximum, np.minimum: functions.minimum,
 }
 
 _HINT = ("the Tensor methods keep the gradient (t.exp(), t.log(), t.sqrt(), t.abs(), "
-         "t.tanh(), t.sum(), t.mean(), t.max(), t.reshape(), ...; mg.maximum, mg.where, "
-         "mg.concatenate, mg.stack); for plain values without a gradient, pass t.data")
+         "t.tanh(), t.sin(), t.sum(), t.mean(), t.max(), t.prod(), t.var(), t.reshape(), ...; "
+         "mg.maximum, mg.where, mg.concatenate, mg.stack); for plain values without a gradient, "
+         "pass t.data")
 
 
 def _plain(value: Any) -> Any:
@@ -78,6 +82,24 @@ def _reduction(method: str) -> Callable[..., Tensor]:
     return call
 
 
+def _statistic(method: str) -> Callable[..., Tensor]:
+    # NumPy's default ddof is 0 (the biased estimate), unlike torch's correction=1.
+    def call(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: float = 0,
+             keepdims: bool = False, **rest: Any) -> Tensor:
+        if dtype is not None or out is not None or rest:
+            raise TypeError(f"np.{method}(tensor, ...) supports axis, ddof and keepdims only: "
+                            f"call tensor.{method}(axis, keepdims, correction) instead")
+        return getattr(a, method)(axis=axis, keepdims=keepdims, correction=ddof)
+    return call
+
+
+def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Tensor:
+    if dtype is not None or out is not None:
+        raise TypeError("np.cumsum(tensor, dtype=/out=) is not supported: call "
+                        "tensor.cumsum(axis) instead")
+    return a.cumsum(axis)
+
+
 def _where(condition: Any, x: Any = None, y: Any = None) -> Any:
     if x is None and y is None:
         return np.where(_plain(condition))
@@ -100,13 +122,15 @@ _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.concatenate: lambda arrays, axis=0: functions.concatenate(arrays, axis=axis),
     np.stack: lambda arrays, axis=0: functions.stack(arrays, axis=axis),
     np.where: _where, np.clip: _clip,
+    np.prod: _reduction("prod"), np.cumsum: _cumsum,
+    np.var: _statistic("var"), np.std: _statistic("std"),
 }
 
 # Functions that only read values: computed on the data, returning NumPy's result.
 _READ_ONLY = {
     np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.allclose, np.isclose,
     np.array_equal, np.array_equiv, np.any, np.all, np.count_nonzero, np.nonzero,
-    np.unique, np.isfinite, np.isnan, np.isinf, np.sign, np.array2string, np.array_repr,
+    np.unique, np.isfinite, np.isnan, np.isinf, np.array2string, np.array_repr,
     np.array_str, np.result_type, np.can_cast, np.shares_memory, np.may_share_memory,
 }
 

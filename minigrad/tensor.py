@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import inplace, ops
+from minigrad import inplace, ops, vocabulary
 from minigrad.autograd import (
     LeafNode,
     Node,
@@ -337,6 +337,9 @@ class Tensor:
     __mul__, __rmul__ = _binary(ops.MUL, "mul")
     __truediv__, __rtruediv__ = _binary(ops.DIV, "div")
     __pow__, __rpow__ = _binary(ops.POW, "pow")
+    __mod__, __rmod__ = _binary(ops.REMAINDER, "mod")
+    # Floor division has no gradient (piecewise constant): its result is outside any graph.
+    __floordiv__, __rfloordiv__ = vocabulary.floordiv, vocabulary.rfloordiv
 
     def __neg__(self) -> Tensor:
         return apply(ops.NEG, self)
@@ -418,9 +421,6 @@ class Tensor:
             shape = tuple(shape[0])
         return apply(ops.Reshape(shape), self)
 
-    def flatten(self) -> Tensor:
-        return self.reshape(-1)
-
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
@@ -432,6 +432,19 @@ class Tensor:
 
     def broadcast_to(self, shape: tuple[int, ...]) -> Tensor:
         return apply(ops.BroadcastTo(tuple(shape)), self)
+
+    # ----------------------------------------------------------------- PyTorch vocabulary
+    # Thin wrappers, one op each (see minigrad.vocabulary and the ops' docstrings).
+    argmax, argmin = vocabulary.argmax, vocabulary.argmin
+    sin, cos, log1p, expm1 = vocabulary.sin, vocabulary.cos, vocabulary.log1p, vocabulary.expm1
+    sign, clone = vocabulary.sign, vocabulary.clone
+    squeeze, unsqueeze, permute = vocabulary.squeeze, vocabulary.unsqueeze, vocabulary.permute
+    view, expand, flatten = vocabulary.view, vocabulary.expand, vocabulary.flatten
+    var, std, prod = vocabulary.var, vocabulary.std, vocabulary.prod
+    norm, cumsum = vocabulary.norm, vocabulary.cumsum
+    softmax, log_softmax = vocabulary.softmax, vocabulary.log_softmax
+    split, chunk, gather = vocabulary.split, vocabulary.chunk, vocabulary.gather
+    index_select, masked_fill = vocabulary.index_select, vocabulary.masked_fill
 
     # ----------------------------------------------------------------- dtype
 

@@ -292,7 +292,7 @@ def test_numpy_functions_that_only_read_values_give_plain_results():
     assert int(mg.Tensor([2.7])) == 2 and float(mg.Tensor([2.5])) == 2.5
 
 
-@pytest.mark.parametrize("call", [lambda t: np.sin(t), lambda t: np.cumsum(t),
+@pytest.mark.parametrize("call", [lambda t: np.arcsin(t), lambda t: np.diff(t),
                                   lambda t: np.add(t, 1.0, out=np.zeros(2)),
                                   lambda t: np.sum(t, dtype=np.float32),
                                   lambda t: np.add.reduce(t)])

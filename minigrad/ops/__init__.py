@@ -13,6 +13,9 @@ The ops live in one module per family, and this package re-exports them:
   Minimum, Where, AsType, and the overflow-free ``sigmoid`` helper on plain arrays;
 * :mod:`~minigrad.ops.shape`: Reshape, Transpose, BroadcastTo, GetItem, SetItem, Concatenate,
   Stack;
+* :mod:`~minigrad.ops.unary`: Sin, Cos, Log1p, Expm1, Sign, Clone;
+* :mod:`~minigrad.ops.statistics`: Var, Std, Prod, Norm, Cumsum;
+* :mod:`~minigrad.ops.indexing`: Gather, IndexSelect (``integer_index``);
 * :mod:`~minigrad.ops._util`: the shape helper and broadcast error the binary ops share.
 
 The modules import only :mod:`minigrad.autograd` and each other at their top:
@@ -22,17 +25,21 @@ The modules import only :mod:`minigrad.autograd` and each other at their top:
 from minigrad.ops.arithmetic import (
     ADD,
     DIV,
+    FLOOR_DIVIDE,
     MATMUL,
     MUL,
     NEG,
     POW,
+    REMAINDER,
     SUB,
     Add,
     Div,
+    FloorDivide,
     MatMul,
     Mul,
     Neg,
     Pow,
+    Remainder,
     Sub,
 )
 from minigrad.ops.elementwise import (
@@ -60,6 +67,7 @@ from minigrad.ops.elementwise import (
     Where,
     sigmoid,
 )
+from minigrad.ops.indexing import Gather, IndexSelect, integer_index
 from minigrad.ops.reductions import Axis, Max, Mean, Min, Sum, normalize_axis
 from minigrad.ops.shape import (
     BroadcastTo,
@@ -70,6 +78,21 @@ from minigrad.ops.shape import (
     Stack,
     Transpose,
 )
+from minigrad.ops.statistics import Cumsum, Norm, Prod, Std, Var
+from minigrad.ops.unary import (
+    CLONE,
+    COS,
+    EXPM1,
+    LOG1P,
+    SIGN,
+    SIN,
+    Clone,
+    Cos,
+    Expm1,
+    Log1p,
+    Sign,
+    Sin,
+)
 
 __all__ = [
     "ABS", "ADD", "DIV", "EXP", "LOG", "MATMUL", "MAXIMUM", "MINIMUM", "MUL", "NEG", "POW",
@@ -77,5 +100,7 @@ __all__ = [
     "BroadcastTo", "Clip", "Concatenate", "Div", "Exp", "GetItem", "Log", "MatMul", "Max",
     "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Pow", "Relu", "Reshape", "SetItem",
     "Sigmoid", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Transpose", "Where", "normalize_axis",
-    "sigmoid",
+    "sigmoid", "CLONE", "COS", "EXPM1", "LOG1P", "REMAINDER", "SIGN", "SIN", "Clone", "Cos",
+    "Cumsum", "Expm1", "Gather", "IndexSelect", "Log1p", "Norm", "Prod", "Remainder", "Sign",
+    "Sin", "Std", "Var", "FLOOR_DIVIDE", "FloorDivide", "integer_index",
 ]

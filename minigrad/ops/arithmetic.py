@@ -1,4 +1,4 @@
-"""Arithmetic ops: Add, Sub, Mul, Div, Pow, Neg and MatMul, with their shared instances.
+"""Arithmetic ops: Add, Sub, Mul, Div, Pow, Neg, MatMul and Remainder, with their shared instances.
 
 Binary ops broadcast like NumPy and hand their gradients to ``unbroadcast``; a constant
 operand (a Python number) arrives as a plain value and gets no gradient.
@@ -14,7 +14,7 @@ from minigrad.autograd import Context, Function, unbroadcast
 from minigrad.ops._util import _broadcast_error, _shape
 
 __all__ = ["ADD", "DIV", "MATMUL", "MUL", "NEG", "POW", "SUB", "Add", "Div", "MatMul", "Mul",
-           "Neg", "Pow", "Sub"]
+           "Neg", "Pow", "Remainder", "Sub", "REMAINDER", "FloorDivide", "FLOOR_DIVIDE"]
 
 
 class Add(Function):
@@ -229,3 +229,55 @@ DIV: Div = Div()
 POW: Pow = Pow()
 NEG: Neg = Neg()
 MATMUL: MatMul = MatMul()
+
+
+class Remainder(Function):
+    """x % y with the sign of y (Python's and torch.remainder's): x - floor(x / y) * y.
+
+    d/dx = 1, d/dy = -floor(x / y), as torch's remainder backward.
+    """
+
+    def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
+        ctx.x, ctx.y = x, y
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.remainder(x, y)
+        except ValueError:
+            raise _broadcast_error("remainder", x, y) from None
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
+        needs = ctx.needs_input_grad
+        x, y = ctx.x, ctx.y
+        dy = None
+        if needs[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dy = unbroadcast(-dout * np.floor_divide(x, y), _shape(y))
+        return (unbroadcast(dout, _shape(x)) if needs[0] else None), dy
+
+
+REMAINDER: Remainder = Remainder()
+
+
+class FloorDivide(Function):
+    """floor(x / y) (Python's ``//``).  Piecewise constant: no usable derivative.
+
+    As in PyTorch, the call is recorded when an input requires grad, and a backward through
+    it raises instead of passing a gradient of 0 that would hide the missing derivative.
+    """
+
+    def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.floor_divide(x, y)
+        except ValueError:
+            raise _broadcast_error("floor_divide", x, y) from None
+
+    def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
+        raise RuntimeError(
+            "FloorDivide.backward: the derivative of // is not implemented (it is 0 between "
+            "the jumps and undefined at them), as in PyTorch; compute it under "
+            "mg.no_grad() or on .detach()ed tensors if no gradient should flow through it"
+        )
+
+
+FLOOR_DIVIDE: FloorDivide = FloorDivide()
