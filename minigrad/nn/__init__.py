@@ -34,6 +34,9 @@ from minigrad.nn.activations import (
     register_activation,
 )
 from minigrad.nn.containers import ModuleDict, ModuleList, ParameterList
+from minigrad.nn.conv import Conv2d
+from minigrad.nn.dropout import Dropout2d
+from minigrad.nn.embedding import Embedding
 from minigrad.nn.init import INIT_NAMES
 from minigrad.nn.layers import BatchNorm1d, Dense, Dropout
 from minigrad.nn.losses import (
@@ -46,7 +49,10 @@ from minigrad.nn.losses import (
     NLLLoss,
 )
 from minigrad.nn.module import Buffer, Layer, Module, Parameter
+from minigrad.nn.normalization import BatchNorm2d, LayerNorm
+from minigrad.nn.pooling import AvgPool2d, MaxPool2d
 from minigrad.nn.sequential import Sequential
+from minigrad.nn.shape_layers import Flatten
 
 __all__ = [
     "BCELoss",
@@ -58,6 +64,14 @@ __all__ = [
     "NLLLoss",
     "INIT_NAMES",
     "BatchNorm1d",
+    "AvgPool2d",
+    "BatchNorm2d",
+    "Conv2d",
+    "Dropout2d",
+    "Embedding",
+    "Flatten",
+    "LayerNorm",
+    "MaxPool2d",
     "Buffer",
     "Context",
     "Dense",

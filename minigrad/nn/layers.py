@@ -251,23 +251,24 @@ class BatchNorm1d(Layer):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True, track_running_stats: bool = True, dtype: Any = None,
                  ) -> None:
+        layer = type(self).__name__  # BatchNorm2d shares this check
         if (isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer))
                 or num_features < 1):
             raise ValueError(
-                f"BatchNorm1d: num_features must be a positive integer, got {num_features!r}"
+                f"{layer}: num_features must be a positive integer, got {num_features!r}"
             )
         for name, value in (("eps", eps), ("momentum", momentum)):
             if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
                                                                  np.floating)):
-                raise TypeError(f"BatchNorm1d: {name} must be a number, got {value!r}")
+                raise TypeError(f"{layer}: {name} must be a number, got {value!r}")
         if not 0 < eps < np.inf:  # also refuses NaN, and inf (which zeroes every output)
-            raise ValueError(f"BatchNorm1d: eps must be a finite number > 0, got {eps!r}")
+            raise ValueError(f"{layer}: eps must be a finite number > 0, got {eps!r}")
         if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1], got {momentum!r}")
+            raise ValueError(f"{layer}: momentum must be in [0, 1], got {momentum!r}")
         self.num_features = int(num_features)
         self.eps, self.momentum = float(eps), float(momentum)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        dtype = _float_dtype("BatchNorm1d", dtype)
+        dtype = _float_dtype(layer, dtype)
         self.weight = Parameter(np.ones(num_features), dtype=dtype) if affine else None
         self.bias = Parameter(np.zeros(num_features), dtype=dtype) if affine else None
         if track_running_stats:
@@ -298,8 +299,9 @@ class BatchNorm1d(Layer):
         if use_batch:
             n = x.size // self.num_features
             if n < 2:
+                layer = type(self).__name__
                 raise ValueError(
-                    f"BatchNorm1d: expected more than 1 value per channel when training (or "
+                    f"{layer}: expected more than 1 value per channel when training (or "
                     f"with track_running_stats=False), got input of shape {x.shape}"
                 )
             mean = x.mean(axis=axes, keepdims=True)
