@@ -17,7 +17,7 @@ import minigrad.autograd  # noqa: F401  (isort keeps plain imports before from-i
 from minigrad import data, nn, optim
 from minigrad.anomaly import AnomalyError, detect_anomaly
 from minigrad.autograd import Context, Function, unbroadcast
-from minigrad.callbacks import Callback, EarlyStopping, History
+from minigrad.callbacks import Callback, EarlyStopping, History, LRScheduler
 from minigrad.dtypes import get_default_dtype, set_default_dtype
 from minigrad.functions import concatenate, maximum, minimum, stack, where
 from minigrad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -36,6 +36,7 @@ __all__ = [
     "Callback",
     "EarlyStopping",
     "History",
+    "LRScheduler",
     "evaluate",
     "fit",
     "AnomalyError",

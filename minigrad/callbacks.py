@@ -1,7 +1,8 @@
 """What ``fit()`` records and who it tells: History, FitState and the callbacks.
 
-A callback sees the model and each epoch's logs; ``EarlyStopping`` stops training when a
-monitored value stops improving and can put back the best weights.
+A callback sees the model, each batch's end and each epoch's logs; ``EarlyStopping`` stops
+training when a monitored value stops improving and can put back the best weights;
+``LRScheduler`` steps a learning-rate scheduler per epoch or per batch.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 import numpy as np
 
 from minigrad.nn.module import Module
+from minigrad.optim.lr_scheduler import LRScheduler as _Scheduler
+from minigrad.optim.lr_scheduler_plateau import ReduceLROnPlateau
 
 # --------------------------------------------------------------------------- history
 
@@ -56,6 +59,9 @@ class Callback:
 
     def on_train_begin(self, fit_state: FitState) -> None:
         """Called once before the first epoch."""
+
+    def on_batch_end(self, batch: int, fit_state: FitState) -> None:
+        """Called after each optimizer step; ``batch`` counts the epoch's batches from 0."""
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], fit_state: FitState) -> None:
         """Called after each epoch with its losses and metrics; may set
@@ -187,6 +193,83 @@ class EarlyStopping(Callback):
                 f"min_delta={self.min_delta}, mode={self.mode!r}, baseline={self.baseline}, "
                 f"restore_best_weights={self.restore_best_weights}, "
                 f"start_from_epoch={self.start_from_epoch})")
+
+
+class LRScheduler(Callback):
+    """Step a learning-rate scheduler from ``fit``: after every epoch or every batch.
+
+    (This is the callback; the schedulers themselves are in :mod:`minigrad.optim`.)
+
+    Parameters
+    ----------
+    scheduler : minigrad.optim.LRScheduler
+        Any scheduler, made for the optimizer passed to ``fit``.
+    interval : {"epoch", "batch"}, default="epoch"
+        Step after each epoch (StepLR, CosineAnnealingLR ...) or after each optimizer step
+        (OneCycleLR, warm-ups counted in batches).
+    monitor : str, default="val_loss"
+        For :class:`~minigrad.optim.ReduceLROnPlateau` only: the key of the epoch logs
+        passed to ``scheduler.step(metric)`` (``"loss"``, ``"val_accuracy"`` ...; its
+        ``mode`` says whether lower or higher is better).
+
+    Notes
+    -----
+    The same calls as the hand loop ``for epoch ...: for batch ...: opt.step();
+    [scheduler.step()]``, then ``[scheduler.step()]`` or ``scheduler.step(logs[monitor])``
+    once the epoch's logs (validation included) are known. ReduceLROnPlateau needs epoch
+    logs, so it only runs with ``interval="epoch"``.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad as mg
+    >>> from minigrad import nn, optim
+    >>> X = np.linspace(-1, 1, 16).reshape(-1, 1)
+    >>> model = nn.Sequential(nn.Dense(1, 1, rng=0))
+    >>> opt = optim.SGD(model.parameters(), lr=0.1)
+    >>> decay = mg.LRScheduler(optim.StepLR(opt, step_size=2, gamma=0.5))
+    >>> _ = mg.fit(model, X, 2 * X, loss=nn.MSELoss(), optimizer=opt, epochs=4, verbose=0,
+    ...            callbacks=[decay])
+    >>> opt.lr
+    0.025
+    """
+
+    def __init__(self, scheduler: _Scheduler, interval: str = "epoch",
+                 monitor: str = "val_loss") -> None:
+        if not isinstance(scheduler, _Scheduler):
+            raise TypeError(f"LRScheduler: scheduler must be a minigrad.optim scheduler "
+                            f"(StepLR, OneCycleLR ...), got {type(scheduler).__name__}")
+        if interval not in ("epoch", "batch"):
+            raise ValueError(f"LRScheduler: interval must be 'epoch' or 'batch', got "
+                             f"{interval!r}")
+        if not isinstance(monitor, str):
+            raise TypeError(f"LRScheduler: monitor must be a str such as 'val_loss', got "
+                            f"{type(monitor).__name__}")
+        self.plateau = isinstance(scheduler, ReduceLROnPlateau)
+        if self.plateau and interval == "batch":
+            raise ValueError("LRScheduler: ReduceLROnPlateau steps on an epoch's monitored "
+                             "value, so it needs interval='epoch'")
+        self.scheduler, self.interval, self.monitor = scheduler, interval, monitor
+
+    def on_batch_end(self, batch: int, fit_state: FitState) -> None:
+        if self.interval == "batch":
+            self.scheduler.step()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], fit_state: FitState) -> None:
+        if self.interval != "epoch":
+            return
+        if self.plateau:
+            if self.monitor not in logs:
+                raise KeyError(
+                    f"LRScheduler: monitored value {self.monitor!r} is not logged; available: "
+                    f"{', '.join(sorted(logs))} (val_* values need validation_data)")
+            assert isinstance(self.scheduler, ReduceLROnPlateau)
+            self.scheduler.step(logs[self.monitor])
+        else:
+            self.scheduler.step()
+
+    def __repr__(self) -> str:
+        monitor = f", monitor={self.monitor!r}" if self.plateau else ""
+        return f"LRScheduler({self.scheduler!r}, interval={self.interval!r}{monitor})"
 
 
 # --------------------------------------------------------------------------- state

@@ -159,7 +159,8 @@ def fit(
         Keras's does without ``metrics``. Accuracy thresholds a single output at 0.5 (at 0
         for ``BCEWithLogitsLoss``, whose outputs are logits).
     callbacks : sequence of Callback
-        For example ``EarlyStopping(monitor="val_loss", patience=20)``.
+        For example ``EarlyStopping(monitor="val_loss", patience=20)``, or
+        ``LRScheduler(scheduler, interval="batch")`` to step a learning-rate scheduler.
     verbose : {0, 1, 2}, default=1
         0 silent, 1 a progress bar with the latest loss and metrics, 2 one line per epoch.
     shuffle : bool, default=True
@@ -290,7 +291,8 @@ def fit(
             total_loss, outputs, targets = 0.0, [], []
             if flow is not None:
                 flow.start_epoch()
-            for xb, yb in iterate_batches(X_arr, y_arr, batch, shuffle=shuffle, rng=order_rng):
+            for batch_index, (xb, yb) in enumerate(
+                    iterate_batches(X_arr, y_arr, batch, shuffle=shuffle, rng=order_rng)):
                 prediction = model(xb)
                 value = loss(prediction, yb)
                 loss_value = value.item()
@@ -305,6 +307,8 @@ def fit(
                 if flow is not None:
                     flow.record_step()
                 optimizer.step()
+                for callback in callbacks:
+                    callback.on_batch_end(batch_index, state)
                 total_loss += loss_value if summed else loss_value * len(xb)
                 if metric_fns:
                     outputs.append(prediction.data)

@@ -1,4 +1,5 @@
-"""Optimizers (SGD, Adam, AdamW, RMSprop, Adagrad), learning-rate schedulers, grad clipping.
+"""Optimizers (SGD, Adam, AdamW, NAdam, RAdam, Adamax, RMSprop, Adagrad), learning-rate
+schedulers, grad clipping.
 
 Every optimizer follows the update rule that ``torch.optim`` documents, with the same
 defaults (SGD's is the exception: ``lr=0.01``), so a model trained with either gets the same
@@ -8,9 +9,14 @@ is only read. A parameter whose ``grad`` is None is skipped, its state untouched
 The package re-exports one module per concept: :mod:`~minigrad.optim.optimizer` (the
 ``Optimizer`` base class, its ``state_dict()`` layout and the argument checks shared by
 everything here), :mod:`~minigrad.optim.sgd`, :mod:`~minigrad.optim.adam` (Adam, AdamW),
+:mod:`~minigrad.optim.nadam`, :mod:`~minigrad.optim.radam`, :mod:`~minigrad.optim.adamax`,
 :mod:`~minigrad.optim.rmsprop`, :mod:`~minigrad.optim.adagrad`,
 :mod:`~minigrad.optim.lr_scheduler` (LRScheduler, StepLR, ExponentialLR,
-CosineAnnealingLR) and :mod:`~minigrad.optim.clip` (clip_grad_norm_).
+CosineAnnealingLR), :mod:`~minigrad.optim.lr_scheduler_more` (MultiStepLR, LambdaLR, LinearLR,
+CosineAnnealingWarmRestarts), :mod:`~minigrad.optim.lr_scheduler_onecycle`,
+:mod:`~minigrad.optim.lr_scheduler_plateau` (ReduceLROnPlateau),
+:mod:`~minigrad.optim.lr_scheduler_sequential` and
+:mod:`~minigrad.optim.clip` (clip_grad_norm_).
 
 Examples
 --------
@@ -28,9 +34,21 @@ array([ 0.46, -0.92])
 
 from minigrad.optim.adagrad import Adagrad
 from minigrad.optim.adam import Adam, AdamW
+from minigrad.optim.adamax import Adamax
 from minigrad.optim.clip import clip_grad_norm_
 from minigrad.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
+from minigrad.optim.lr_scheduler_more import (
+    CosineAnnealingWarmRestarts,
+    LambdaLR,
+    LinearLR,
+    MultiStepLR,
+)
+from minigrad.optim.lr_scheduler_onecycle import OneCycleLR
+from minigrad.optim.lr_scheduler_plateau import ReduceLROnPlateau
+from minigrad.optim.lr_scheduler_sequential import SequentialLR
+from minigrad.optim.nadam import NAdam
 from minigrad.optim.optimizer import Hyper, Optimizer
+from minigrad.optim.radam import RAdam
 from minigrad.optim.rmsprop import RMSprop
 from minigrad.optim.sgd import SGD
 
@@ -39,12 +57,22 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
     "ExponentialLR",
     "Hyper",
+    "NAdam",
     "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "OneCycleLR",
     "Optimizer",
+    "RAdam",
     "RMSprop",
+    "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
     "clip_grad_norm_",
 ]

@@ -1,5 +1,9 @@
 """Learning-rate schedulers: the LRScheduler base, StepLR, ExponentialLR, CosineAnnealingLR.
 
+The others (MultiStepLR, LambdaLR, LinearLR, OneCycleLR, CosineAnnealingWarmRestarts,
+ReduceLROnPlateau, SequentialLR) are in ``lr_scheduler_more`` and the ``lr_scheduler_*``
+modules beside it.
+
 They are chainable, as ``torch.optim.lr_scheduler``'s are: each :meth:`~LRScheduler.step`
 computes the new rate from the optimizer's *current* ``lr`` (torch's recursive ``get_lr``
 forms), never from a closed form of the epoch count. So two schedulers on one optimizer
@@ -69,6 +73,11 @@ class LRScheduler:
         self.base_lrs: list[float] = [float(optimizer.initial_lr)]
         self.last_epoch = int(last_epoch)
         self._last_lr: list[float] = []
+        self._is_initial = False
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """torch's initial step: :meth:`step` with ``_is_initial`` set (also SequentialLR's)."""
         self._is_initial = True
         try:
             self.step()
@@ -86,12 +95,44 @@ class LRScheduler:
     def _hyper(self) -> dict[str, float]:
         raise NotImplementedError(f"{type(self).__name__} does not define _hyper")
 
+    def _closed_form_lr(self) -> list[float] | None:
+        """The rate at ``last_epoch`` from ``base_lrs`` alone, or None (torch's
+        ``_get_closed_form_lr``; :class:`SequentialLR` restarts a scheduler with it)."""
+        return None
+
     def step(self) -> None:
         """Advance one epoch and write the new rate into ``optimizer.lr``."""
-        self.last_epoch += 1
-        lr = float(self.get_lr()[0])
+        self._update_lr()
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """torch's ``_update_lr``: one more epoch by :meth:`get_lr`, or jump to ``epoch`` by
+        the closed form where there is one (by :meth:`get_lr` where there is none)."""
+        previous = self.last_epoch
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed = self._closed_form_lr()
+                values = self.get_lr() if closed is None else closed
+        except Exception:
+            self.last_epoch = previous  # a refused step (OneCycleLR past its end) changes nothing
+            raise
+        lr = float(values[0])
         self.optimizer.lr = lr
         self._last_lr = [lr]
+
+    def _extra_state(self) -> dict[str, np.ndarray]:
+        """State beyond the 0-d hyper-parameters (``state_dict`` keys without a prefix)."""
+        return {}
+
+    def _check_extra(self, arrays: dict[str, np.ndarray]) -> list[str]:
+        """Problems with the :meth:`_extra_state` entries of a state to load."""
+        return []
+
+    def _load_extra(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore the :meth:`_extra_state` entries (checked already)."""
 
     def get_last_lr(self) -> list[float]:
         """The rate this scheduler set last, in a one-element list (PyTorch's form)."""
@@ -108,6 +149,7 @@ class LRScheduler:
                "last_epoch": np.array(self.last_epoch, dtype=np.int64),
                "last_lr": np.array(self._last_lr, dtype=np.float64)}
         out.update({f"hyper.{k}": np.array(v) for k, v in self._hyper().items()})
+        out.update(self._extra_state())
         return out
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -121,7 +163,7 @@ class LRScheduler:
             raise TypeError(f"{name}.load_state_dict: expected a dict of arrays by str keys "
                             f"(from state_dict() or mg.load), got {_describe_state(state)}")
         hyper = {f"hyper.{k}" for k in self._hyper()}
-        expected = {"kind", "base_lrs", "last_epoch", "last_lr", *hyper}
+        expected = {"kind", "base_lrs", "last_epoch", "last_lr", *hyper, *self._extra_state()}
         problems = [f"missing key {k}" for k in sorted(expected - set(state))]
         problems += [f"unexpected key {k}" for k in sorted(set(state) - expected)]
         if not problems:
@@ -129,8 +171,9 @@ class LRScheduler:
             if str(arrays["kind"]) != name:
                 problems.append(f"kind: expected {name!r}, got {str(arrays['kind'])!r}")
             epoch = arrays["last_epoch"]
-            if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < 0:
-                problems.append(f"last_epoch: expected an integer >= 0, got {epoch!r}")
+            # -1: a scheduler of a SequentialLR that has not taken over yet
+            if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < -1:
+                problems.append(f"last_epoch: expected an integer >= -1, got {epoch!r}")
             for key in ("base_lrs", "last_lr"):
                 value = arrays[key]
                 if value.shape != (1,) or value.dtype.kind not in "iuf" \
@@ -141,6 +184,7 @@ class LRScheduler:
                 value = arrays[key]
                 if value.shape != () or value.dtype.kind not in "iuf" or not np.isfinite(value):
                     problems.append(f"{key}: expected a finite number, got {value!r}")
+            problems += self._check_extra(arrays)
         if problems:
             raise ValueError(f"{name}.load_state_dict failed (nothing was changed): "
                              + "; ".join(problems))
@@ -149,6 +193,7 @@ class LRScheduler:
         self.base_lrs = [float(arrays["base_lrs"][0])]
         self.last_epoch = int(arrays["last_epoch"])
         self._last_lr = [float(arrays["last_lr"][0])]
+        self._load_extra(arrays)
 
     def __repr__(self) -> str:
         body = ", ".join(f"{k}={v!r}" for k, v in self._hyper().items())
@@ -209,6 +254,9 @@ class StepLR(LRScheduler):
             return [lr]
         return [lr * self.gamma]
 
+    def _closed_form_lr(self) -> list[float]:
+        return [self.base_lrs[0] * self.gamma ** (self.last_epoch // self.step_size)]
+
     def _hyper(self) -> dict[str, float]:
         return {"step_size": self.step_size, "gamma": self.gamma}
 
@@ -251,6 +299,9 @@ class ExponentialLR(LRScheduler):
         lr = self.optimizer.lr
         # Resuming (last_epoch >= 0 given), the initial step must not decay once more.
         return [lr] if self._is_initial else [lr * self.gamma]
+
+    def _closed_form_lr(self) -> list[float]:
+        return [self.base_lrs[0] * self.gamma ** self.last_epoch]
 
     def _hyper(self) -> dict[str, float]:
         return {"gamma": self.gamma}
@@ -314,6 +365,10 @@ class CosineAnnealingLR(LRScheduler):
         ratio = ((1.0 + math.cos(math.pi * t / period))
                  / (1.0 + math.cos(math.pi * (t - 1) / period)))
         return [ratio * (lr - self.eta_min) + self.eta_min]
+
+    def _closed_form_lr(self) -> list[float]:
+        return [self.eta_min + (self.base_lrs[0] - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2]
 
     def _hyper(self) -> dict[str, float]:
         return {"T_max": self.T_max, "eta_min": self.eta_min}

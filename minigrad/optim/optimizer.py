@@ -11,6 +11,8 @@ without pickle::
     "state.3.exp_avg"             per-parameter state; 3 is the index in the parameter list
     "state.3.step"                0-d int: steps taken by that parameter (as in PyTorch,
                                   each parameter counts its own steps)
+    "state.3.mu_product"          0-d float: a per-parameter scalar that is not an array of
+                                  the parameter's shape (listed in ``_scalar_state``; NAdam)
 
 The checks (``_number``, ``_eps``, ``_flag``, ``_parameter_list``, ``_describe_state``) turn
 a bad argument into an error that names the optimizer (or scheduler, or
@@ -126,6 +128,9 @@ class Optimizer:
     state: list[dict[str, Any]]
     lr: float
     initial_lr: float | None = None
+    #: Per-parameter state entries that are 0-d float64 arrays, not arrays shaped like the
+    #: parameter (NAdam's ``mu_product``).
+    _scalar_state: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Tensor], hyper: Hyper) -> None:
         name = type(self).__name__
@@ -296,6 +301,13 @@ class Optimizer:
                                         f"got {array!r}")
                     else:
                         new_state[index][entry] = int(array)
+                elif entry in self._scalar_state:
+                    if array.shape != () or array.dtype.kind not in "iuf" \
+                            or not np.isfinite(array):
+                        problems.append(f"state.{index}.{entry}: expected one finite number, "
+                                        f"got {array!r}")
+                    else:
+                        new_state[index][entry] = np.array(float(array), dtype=np.float64)
                 elif array.dtype.kind not in "iuf":
                     problems.append(f"state.{index}.{entry}: expected numbers, got dtype "
                                     f"{array.dtype}")
