@@ -23,6 +23,7 @@ from minigrad import versions
 from minigrad.grad_mode import _mode
 
 if TYPE_CHECKING:
+    from minigrad.hooks import HookDict
     from minigrad.tensor import Tensor
 
 # --------------------------------------------------------------------------- graph pieces
@@ -85,17 +86,30 @@ class Node(Context):
     _parents: tuple[Node | LeafNode | None, ...]
     _shape: tuple[int, ...]
     _clock: int  # versions.clock when the call was recorded (see minigrad.versions)
-    _retained: weakref.ReferenceType[Tensor] | None = None
+    _retained: Callable[[], Tensor | None] | None = None
     _origin: str | None = None
+    #: The output tensor's gradient hooks (``Tensor.register_hook``), by handle id. Hooks
+    #: are looked for only when ``_retained`` is set, so registering one sets ``_retained``
+    #: to :func:`_no_tensor` if the tensor's gradient is not retained.
+    _hooks: HookDict | None = None
+
+
+def _no_tensor() -> None:
+    """``Node._retained`` of a node with gradient hooks whose gradient is not retained."""
+    return None
 
 
 class LeafNode:
-    """Where gradients leave the graph: a weak link to a leaf Tensor that requires grad."""
+    """Where gradients leave the graph: a weak link to a leaf Tensor that requires grad.
 
-    __slots__ = ("tensor_ref", "__weakref__")
+    ``_hooks`` holds the leaf's gradient hooks (``Tensor.register_hook``), or None.
+    """
+
+    __slots__ = ("tensor_ref", "_hooks", "__weakref__")
 
     def __init__(self, tensor: Tensor) -> None:
         self.tensor_ref = weakref.ref(tensor)
+        self._hooks: HookDict | None = None
 
 
 class Function:
@@ -291,6 +305,8 @@ def run_backward(root: Node | LeafNode, grad: np.ndarray, retain_graph: bool,
     if root.__class__ is LeafNode:
         tensor = root.tensor_ref()
         if tensor is not None:
+            if root._hooks is not None:
+                grad = _run_hooks(root._hooks, grad)
             _store_grad(tensor, grad, {id(grad)})
             if observer is not None:
                 observer(root, grad, ())
@@ -330,6 +346,8 @@ def run_backward(root: Node | LeafNode, grad: np.ndarray, retain_graph: bool,
         if node.__class__ is LeafNode:
             tensor = node.tensor_ref()
             if tensor is not None and dout is not None:
+                if node._hooks is not None:
+                    dout = _run_hooks(node._hooks, dout)
                 _store_grad(tensor, dout, owned)
                 if observer is not None:
                     observer(node, dout, ())
@@ -340,6 +358,11 @@ def run_backward(root: Node | LeafNode, grad: np.ndarray, retain_graph: bool,
             in_grads: tuple[Any, ...] = (None,) * len(parents)
         else:
             if node._retained is not None:
+                # Also the gate of gradient hooks (register_hook sets it), so a plain node
+                # pays one check. Hooks run once, on the total gradient, before it is
+                # retained or flows on (PyTorch's order).
+                if node._hooks is not None:
+                    dout = _run_hooks(node._hooks, dout)
                 kept = node._retained()
                 if kept is not None:
                     _store_grad(kept, dout, owned)
@@ -396,6 +419,29 @@ def run_backward(root: Node | LeafNode, grad: np.ndarray, retain_graph: bool,
             pending[parent] = count
             if count == 0:
                 ready.append(parent)
+
+
+def _run_hooks(hooks: HookDict, grad: np.ndarray) -> np.ndarray:
+    """Run a tensor's gradient hooks in registration order; each may replace ``grad``.
+
+    A hook sees a read-only view (the array may be shared with another branch of the
+    graph), and what it returns must have the gradient's shape.
+    """
+    for hook in tuple(hooks.values()):
+        view = grad.view()
+        view.flags.writeable = False
+        result = hook(view)
+        if result is None:
+            continue
+        new = result.data if isinstance(result, Tensor) else np.asarray(result)
+        if new.shape != grad.shape:
+            raise RuntimeError(f"gradient hook {getattr(hook, '__name__', hook)!r} returned a "
+                               f"gradient of shape {new.shape} for a tensor of shape "
+                               f"{grad.shape}; a hook may change the values, not the shape")
+        if new.dtype != grad.dtype:
+            new = new.astype(grad.dtype)
+        grad = new
+    return grad
 
 
 # The backward methods written in minigrad itself never write into ``dout`` (the suite

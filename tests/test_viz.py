@@ -232,6 +232,8 @@ _LOSSES = {
     "BCEWithLogitsLoss": (None, _rng.integers(0, 2, size=(5, 2)).astype(float)),
     "CrossEntropyLoss": (None, _rng.integers(0, 2, size=5)),
     "NLLLoss": (nn.LogSoftmax, _rng.integers(0, 2, size=5)),
+    "SmoothL1Loss": (None, _rng.normal(size=(5, 2))),
+    "KLDivLoss": (nn.LogSoftmax, _rng.dirichlet(np.ones(2), size=5)),
 }
 
 

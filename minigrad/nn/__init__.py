@@ -44,9 +44,11 @@ from minigrad.nn.losses import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     HuberLoss,
+    KLDivLoss,
     L1Loss,
     MSELoss,
     NLLLoss,
+    SmoothL1Loss,
 )
 from minigrad.nn.module import Buffer, Layer, Module, Parameter
 from minigrad.nn.normalization import BatchNorm2d, LayerNorm
@@ -59,9 +61,11 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "HuberLoss",
+    "KLDivLoss",
     "L1Loss",
     "MSELoss",
     "NLLLoss",
+    "SmoothL1Loss",
     "INIT_NAMES",
     "BatchNorm1d",
     "AvgPool2d",

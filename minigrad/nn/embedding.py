@@ -8,7 +8,7 @@ import numpy as np
 
 from minigrad.autograd import Context, apply
 from minigrad.nn.layers import _float_dtype, _generator
-from minigrad.nn.module import Layer, Parameter
+from minigrad.nn.module import Layer, Parameter, _call_with_hooks
 from minigrad.tensor import Tensor
 
 
@@ -65,6 +65,11 @@ class Embedding(Layer):
 
     def __call__(self, x: Any) -> Tensor:
         # Not Layer.__call__: that turns its input into floats, and ids must stay integers.
+        if self._hooks is not None:
+            return _call_with_hooks(self, self._lookup, (x,))
+        return self._lookup(x)
+
+    def _lookup(self, x: Any) -> Tensor:
         if isinstance(x, Tensor):
             raise TypeError(
                 f"Embedding got a Tensor of {x.dtype} values: expected integer indices as a "

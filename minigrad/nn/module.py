@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Callable, Iterator, Mapping, Set
 from typing import Any, ClassVar
 
 import numpy as np
 
 from minigrad.autograd import Context, Function, apply
 from minigrad.dtypes import as_float_array
+from minigrad.hooks import HookDict, RemovableHandle, add_hook
 from minigrad.tensor import Tensor
 from minigrad.versions import bump_version
 
@@ -32,6 +33,7 @@ class Buffer(Tensor):
 
 
 _PLAIN_CONTAINERS = (list, tuple, Mapping, Set)
+_MISSING = object()
 
 
 def _holds_model_parts(value: Any) -> Any:
@@ -88,6 +90,53 @@ def _check_unwalked(owner: Module, name: str, value: Any) -> None:
     )
 
 
+class _ModuleHooks:
+    """A module's forward pre-hooks and forward hooks (made on the first registration)."""
+
+    __slots__ = ("pre", "post")
+
+    def __init__(self) -> None:
+        self.pre = HookDict()
+        self.post = HookDict()
+
+
+def _call_with_hooks(module: Module, call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """``call(*args)`` with the module's forward pre-hooks before and forward hooks after.
+
+    A pre-hook's non-None result replaces the inputs (a non-tuple is wrapped in a 1-tuple,
+    as in PyTorch); a forward hook's non-None result replaces the output. The tables are
+    copied first, so a hook may remove itself.
+    """
+    hooks = module._hooks
+    assert hooks is not None
+    for hook in tuple(hooks.pre.values()):
+        result = hook(module, args)
+        if result is not None:
+            args = result if isinstance(result, tuple) else (result,)
+    output = call(*args)
+    for hook in tuple(hooks.post.values()):
+        result = hook(module, args, output)
+        if result is not None:
+            output = result
+    return output
+
+
+def _check_name(owner: Module, kind: str, name: Any) -> None:
+    """PyTorch's checks on a name given to ``register_buffer`` / ``register_parameter`` /
+    ``add_module``."""
+    where = f"{type(owner).__name__}.{_REGISTER[kind]}"
+    if not isinstance(name, str):
+        raise TypeError(f"{where}: the {kind} name must be a string, got {type(name).__name__}")
+    if not name:
+        raise KeyError(f"{where}: the {kind} name can't be an empty string")
+    if "." in name:
+        raise KeyError(f"{where}: the {kind} name can't contain \".\", got {name!r}")
+
+
+_REGISTER = {"buffer": "register_buffer", "parameter": "register_parameter",
+             "module": "add_module"}
+
+
 class Module:
     """Base class of every model part.
 
@@ -101,6 +150,9 @@ class Module:
     """
 
     training: bool = True
+    #: Forward hooks; None (a class default, never an instance attribute) until the first
+    #: registration, so an unhooked call pays one attribute check.
+    _hooks: _ModuleHooks | None = None
     #: True for a container whose parameters count as its owner's own (ParameterList), so
     #: a Layer passes them to its node like its direct Parameters.
     _holds_own_parameters: ClassVar[bool] = False
@@ -114,7 +166,106 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any) -> Any:
+        if self._hooks is not None:
+            return _call_with_hooks(self, self.forward, args)
         return self.forward(*args)
+
+    # ----------------------------------------------------------------- registration
+
+    def _check_free(self, kind: str, name: str, fits: type) -> None:
+        """Refuse a name already held by an attribute that is not a ``fits`` (or None)."""
+        if hasattr(self, name):
+            value = self.__dict__.get(name, _MISSING)
+            if value is _MISSING or not (value is None or isinstance(value, fits)):
+                raise KeyError(f"{type(self).__name__}.{_REGISTER[kind]}: attribute "
+                               f"{name!r} already exists and is not a {fits.__name__}")
+
+    def register_buffer(self, name: str, tensor: Any) -> None:
+        """Add a buffer (saved in ``state_dict``, never trained) under ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The attribute name: not empty, no ``"."``, not an attribute that exists already
+            unless it holds a Buffer or None (then it is replaced).
+        tensor : array_like, Tensor or None
+            The values; an array or Tensor becomes a :class:`Buffer` (its data is copied,
+            as ``Buffer`` always does), a Buffer is kept as it is. ``None`` sets the
+            attribute to None, which ``state_dict`` leaves out (as in PyTorch).
+        """
+        _check_name(self, "buffer", name)
+        self._check_free("buffer", name, Buffer)
+        if tensor is not None and not isinstance(tensor, Buffer):
+            if isinstance(tensor, Parameter):
+                raise TypeError(f"{type(self).__name__}.register_buffer: {name!r} got a "
+                                "Parameter; register it with register_parameter")
+            data = tensor.data if isinstance(tensor, Tensor) else tensor
+            tensor = Buffer(as_float_array(data, where=f"{type(self).__name__}."
+                                                       f"register_buffer({name!r})"))
+        setattr(self, name, tensor)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a Parameter (or None) under ``name``, as ``setattr`` would, with checks.
+
+        Raises ``TypeError`` for anything but a Parameter or None, and ``KeyError`` for an
+        empty name, a name with ``"."``, or one that an attribute other than a Parameter
+        (or None) holds already, as PyTorch does.
+        """
+        _check_name(self, "parameter", name)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"{type(self).__name__}.register_parameter: cannot assign a "
+                            f"{type(param).__name__} to parameter {name!r} (nn.Parameter or "
+                            "None required)")
+        self._check_free("parameter", name, Parameter)
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a sub-module (or None) under ``name``; ``name`` is checked as in PyTorch."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}.add_module: {type(module).__name__} is "
+                            "not a Module subclass")
+        _check_name(self, "module", name)
+        self._check_free("module", name, Module)
+        setattr(self, name, module)
+
+    def register_module(self, name: str, module: Module | None) -> None:
+        """The same as :meth:`add_module` (PyTorch's alias)."""
+        self.add_module(name, module)
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, inputs)`` before every ``forward``; returns a handle.
+
+        ``inputs`` is the tuple of positional arguments. A non-None result replaces them
+        (a result that is not a tuple is wrapped in one). ``handle.remove()`` unregisters.
+        """
+        if self._hooks is None:
+            object.__setattr__(self, "_hooks", _ModuleHooks())
+        assert self._hooks is not None
+        return add_hook(self._hooks.pre, hook, f"{type(self).__name__}.register_forward_pre_hook")
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, inputs, output)`` after every ``forward``; returns a handle.
+
+        ``inputs`` is the tuple of positional arguments (after any pre-hook replaced them).
+        A non-None result replaces the output. Hooks run in registration order;
+        ``handle.remove()`` unregisters one.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> from minigrad import nn
+        >>> layer = nn.ReLU()
+        >>> handle = layer.register_forward_hook(lambda m, inputs, out: out * 2.0)
+        >>> layer(mg.Tensor([1.0, -1.0])).tolist()
+        [2.0, 0.0]
+        >>> handle.remove()
+        >>> layer(mg.Tensor([1.0, -1.0])).tolist()
+        [1.0, 0.0]
+        """
+        if self._hooks is None:
+            object.__setattr__(self, "_hooks", _ModuleHooks())
+        assert self._hooks is not None
+        return add_hook(self._hooks.post, hook, f"{type(self).__name__}.register_forward_hook")
 
     # ----------------------------------------------------------------- discovery
 
@@ -178,13 +329,35 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self) -> Iterator[tuple[str, Buffer]]:
+        """``(dotted_name, buffer)`` pairs in definition order, shared ones once."""
         return self._named(Buffer)
+
+    def buffers(self) -> list[Buffer]:
+        """Every buffer, in definition order, shared ones once."""
+        return [b for _, b in self.named_buffers()]
 
     def num_parameters(self) -> int:
         """The number of trainable numbers."""
         return sum(p.size for p in self.parameters())
 
     # ----------------------------------------------------------------- modes and grads
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every sub-module (children first, depth first), then on self.
+
+        Returns self, as PyTorch's ``Module.apply``; the usual use is initialisation:
+        ``model.apply(init_fn)``.
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` of every parameter (to freeze or unfreeze); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``grad = None``, as PyTorch's default)."""
@@ -297,6 +470,10 @@ class Layer(Module, Function):
     """
 
     def __call__(self, x: Any) -> Tensor:
+        if self._hooks is not None:
+            # The class default is None: an unhooked call pays this one check and no extra
+            # function call (the body below is inlined rather than shared with _record).
+            return _call_with_hooks(self, self._record, (x,))
         # The common inputs (a Tensor, a float array) skip conversion: this runs per layer
         # per step.
         if not isinstance(x, Tensor) and not (x.__class__ is np.ndarray and x.dtype.kind == "f"):
@@ -310,6 +487,12 @@ class Layer(Module, Function):
             elif isinstance(value, Module) and value._holds_own_parameters:
                 params.extend(p for _, p in value._own(Parameter))
         return apply(self, x, *params)
+
+    def _record(self, x: Any) -> Tensor:
+        """The call without hooks, plainly written: what ``__call__`` does on its fast path."""
+        if not isinstance(x, Tensor):
+            x = as_float_array(x, where=type(self).__name__)
+        return apply(self, x, *(p for _, p in self._own(Parameter)))
 
     def param_arrays(self) -> tuple[np.ndarray, ...]:
         """The arrays of this layer's own parameters, in the order ``forward`` takes them."""

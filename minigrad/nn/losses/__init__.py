@@ -18,15 +18,17 @@ class labels must be integers in ``[0, C)``, and an empty batch is an error.
 
 The losses live in one module per kind, and this package re-exports them:
 
-* :mod:`~minigrad.nn.losses.regression`: MSELoss, L1Loss, HuberLoss;
+* :mod:`~minigrad.nn.losses.regression`: MSELoss, L1Loss, HuberLoss, SmoothL1Loss;
 * :mod:`~minigrad.nn.losses.binary`: BCELoss, BCEWithLogitsLoss;
 * :mod:`~minigrad.nn.losses.classification`: CrossEntropyLoss, NLLLoss;
+* :mod:`~minigrad.nn.losses.divergence`: KLDivLoss;
 * :mod:`~minigrad.nn.losses.base`: the base classes and target checks they share.
 """
 
 from minigrad.nn.losses.binary import BCELoss, BCEWithLogitsLoss
 from minigrad.nn.losses.classification import CrossEntropyLoss, NLLLoss
-from minigrad.nn.losses.regression import HuberLoss, L1Loss, MSELoss
+from minigrad.nn.losses.divergence import KLDivLoss
+from minigrad.nn.losses.regression import HuberLoss, L1Loss, MSELoss, SmoothL1Loss
 
-__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss",
-           "MSELoss", "NLLLoss"]
+__all__ = ["BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss",
+           "L1Loss", "MSELoss", "NLLLoss", "SmoothL1Loss"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from minigrad.autograd import Context, apply
 from minigrad.dtypes import as_float_array
-from minigrad.nn.module import Layer
+from minigrad.nn.module import Layer, _call_with_hooks
 from minigrad.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -55,6 +55,11 @@ class _Loss(Layer):
         self.reduction = reduction
 
     def __call__(self, pred: Any, target: Any) -> Tensor:  # type: ignore[override]
+        if self._hooks is not None:
+            return _call_with_hooks(self, self._record_loss, (pred, target))
+        return self._record_loss(pred, target)
+
+    def _record_loss(self, pred: Any, target: Any) -> Tensor:
         name = type(self).__name__
         if not isinstance(pred, Tensor):
             pred = as_float_array(pred, where=f"{name} prediction")
@@ -68,11 +73,18 @@ class _Loss(Layer):
                              "a loss needs at least one element")
         return pred
 
-    def _reduce(self, ctx: Context, values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-        ctx.count, ctx.dtype = values.size, dtype
+    def _reduce(self, ctx: Context, values: np.ndarray, dtype: np.dtype,
+                total: Any = None) -> np.ndarray:
+        """Reduce ``values``; ``total`` is the divisor of a mean (default: their number)."""
+        ctx.count, ctx.dtype = (values.size if total is None else total), dtype
         if self.reduction == "none":
             return values
-        return np.asarray(values.sum() if self.reduction == "sum" else values.mean())
+        if self.reduction == "sum":
+            return np.asarray(values.sum())
+        if total is None:
+            return np.asarray(values.mean())
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 is NaN, as in PyTorch
+            return np.asarray(values.sum() / total)
 
     def _upstream(self, ctx: Context, dout: Any, shape: tuple[int, ...]) -> np.ndarray:
         """The gradient of the reduced loss with respect to each unreduced value."""
@@ -87,7 +99,10 @@ class _Loss(Layer):
                              f"{self.reduction!r} dout must be a single number, got shape "
                              f"{dout.shape}")
         dout = dout.reshape(())
-        return dout * (1.0 / ctx.count) if self.reduction == "mean" else dout
+        if self.reduction == "sum":
+            return dout
+        # A mean over nothing (every target ignored) passes no gradient, as in PyTorch.
+        return dout * (1.0 / ctx.count) if ctx.count else dout * 0.0
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"

@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Context
+from minigrad.dtypes import as_float_array
 from minigrad.nn.losses.base import _Loss, _plain_target
+from minigrad.tensor import Tensor
 
 __all__ = ["CrossEntropyLoss", "NLLLoss"]
 
@@ -34,8 +36,9 @@ def _class_scores(name: str, scores: np.ndarray) -> np.ndarray:
 
 
 def _class_labels(name: str, target: np.ndarray, scores_shape: tuple[int, ...],
-                  soft_allowed: bool) -> np.ndarray:
-    """Integer labels of the scores' shape without the class axis, each in [0, C)."""
+                  soft_allowed: bool, ignore_index: int | None = None) -> np.ndarray:
+    """Integer labels of the scores' shape without the class axis, each in [0, C) or equal
+    to ``ignore_index``."""
     ndim = len(scores_shape)
     num_classes = scores_shape[1] if ndim > 1 else scores_shape[0]
     shape = scores_shape[:1] + scores_shape[2:] if ndim > 1 else ()
@@ -53,7 +56,8 @@ def _class_labels(name: str, target: np.ndarray, scores_shape: tuple[int, ...],
                        else other)
         raise ValueError(f"{name}: input of shape {scores_shape} needs class labels of shape "
                          f"{shape}, got {target.shape}{fix}{alternative}")
-    low, high = int(target.min()), int(target.max())
+    checked = target if ignore_index is None else target[target != ignore_index]
+    low, high = (int(checked.min()), int(checked.max())) if checked.size else (0, 0)
     if low < 0 or high >= num_classes:
         raise ValueError(f"{name}: class labels must lie in [0, {num_classes}) for "
                          f"{num_classes} classes, got labels from {low} to {high}")
@@ -72,13 +76,69 @@ def _not_probabilities(name: str, target: np.ndarray, scores_shape: tuple[int, .
             f"probabilities / one-hot rows as floats (y.astype(float))")
 
 
-class CrossEntropyLoss(_Loss):
+class _ClassWeighted(_Loss):
+    """``weight`` (one per class) and ``ignore_index``, shared by CrossEntropy and NLL."""
+
+    def __init__(self, weight: Any, ignore_index: int, reduction: str) -> None:
+        super().__init__(reduction)
+        name = type(self).__name__
+        if weight is not None:
+            weight = as_float_array(weight.data if isinstance(weight, Tensor) else weight,
+                                    where=f"{name} weight")
+            if weight.ndim != 1:
+                raise ValueError(f"{name}: weight must hold one number per class (shape "
+                                 f"(C,)), got shape {weight.shape}")
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+            raise TypeError(f"{name}: ignore_index must be an integer, got "
+                            f"{type(ignore_index).__name__}")
+        self.weight: np.ndarray | None = weight
+        self.ignore_index = int(ignore_index)
+
+    def _class_weight(self, num_classes: int, dtype: np.dtype) -> np.ndarray | None:
+        weight = self.weight
+        if weight is None:
+            return None
+        if weight.shape != (num_classes,):
+            raise ValueError(f"{type(self).__name__}: weight must hold one number per class, "
+                             f"({num_classes},) for {num_classes} classes, got shape "
+                             f"{weight.shape}")
+        return weight.astype(dtype, copy=False)
+
+    def _label_factor(self, labels: np.ndarray, weight: np.ndarray | None, dtype: np.dtype
+                      ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Labels safe to index with, each sample's factor ``w[y] * (y != ignore_index)``
+        and the mask of ignored samples.
+
+        The factor is None when every sample counts fully (no weight, nothing ignored); the
+        mask is None when nothing is ignored.
+        """
+        ignored = labels == self.ignore_index
+        if not ignored.any():
+            return labels, None if weight is None else weight[labels], None
+        labels = np.where(ignored, 0, labels)
+        factor = np.ones(labels.shape, dtype) if weight is None else weight[labels]
+        return labels, np.where(ignored, 0.0, factor).astype(dtype, copy=False), ignored
+
+    def extra_repr(self) -> str:
+        weight = "" if self.weight is None else f"weight={self.weight.tolist()}, "
+        return f"{weight}ignore_index={self.ignore_index}, reduction={self.reduction!r}"
+
+
+class CrossEntropyLoss(_ClassWeighted):
     """Softmax cross-entropy on logits, against class labels or class probabilities.
 
     Parameters
     ----------
+    weight : array_like, optional
+        One rescaling weight per class, shape (C,).
+    ignore_index : int, default=-100
+        Samples whose label is this value contribute nothing (neither to the loss nor to
+        the divisor of the mean). Class labels only.
     reduction : {"mean", "sum", "none"}, default="mean"
-        Average over the samples, add them up, or return one loss per sample.
+        Average over the samples, add them up, or return one loss per sample. With
+        ``weight`` or ignored labels, ``"mean"`` is PyTorch's weighted mean: the sum
+        divided by the sum of ``weight[y_n]`` over the samples not ignored (for
+        probability targets, by the number of samples).
     label_smoothing : float, default=0.0
         In [0, 1]: the target becomes ``(1 - s) * target + s / C``, as in PyTorch.
 
@@ -98,10 +158,12 @@ class CrossEntropyLoss(_Loss):
         \\frac{\\partial \\ell}{\\partial x_j} = p_j \\sum_c q_c - q_j
 
     Plain text: loss = -sum(q * log_softmax(x)); dx = softmax(x) - q for a target that sums
-    to 1 (a class label y is the one-hot q), divided by N for ``"mean"``. The softmax and
-    the log are fused, so logits of +-1e4 give exact limits with no overflow. The ``weight``
-    and ``ignore_index`` options of PyTorch are not provided, and ``CrossEntropyLoss`` takes
-    keyword arguments only so that ``CrossEntropyLoss(weights)`` cannot be misread.
+    to 1 (a class label y is the one-hot q), divided by N for ``"mean"``. With class
+    weights w, q becomes :math:`w \\odot q` in both formulas, which for a label y gives
+    :math:`\\ell = -w_y \\log p_y` and :math:`\\partial \\ell / \\partial x_j = w_y (p_j -
+    [j = y])`; an ignored sample has q = 0. The softmax and the log are fused, so logits of
+    +-1e4 give exact limits with no overflow. ``CrossEntropyLoss`` takes keyword arguments
+    only so that ``CrossEntropyLoss(weights)`` cannot be misread.
 
     Examples
     --------
@@ -117,8 +179,9 @@ class CrossEntropyLoss(_Loss):
            [ 0.25  , -0.25  ]])
     """
 
-    def __init__(self, *, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
-        super().__init__(reduction)
+    def __init__(self, *, weight: Any = None, ignore_index: int = -100,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, ignore_index, reduction)
         if isinstance(label_smoothing, bool) or not isinstance(
                 label_smoothing, (int, float, np.integer, np.floating)):
             raise TypeError("CrossEntropyLoss: label_smoothing must be a number, got "
@@ -138,8 +201,10 @@ class CrossEntropyLoss(_Loss):
         exps = np.exp(shifted)
         total = exps.sum(axis=-1, keepdims=True)
         log_total = np.log(total)  # total >= 1: the row maximum contributes e^0
-        ctx.probs, ctx.ndim = exps / total, logits.ndim
+        ctx.probs, ctx.ndim, ctx.factor = exps / total, logits.ndim, None
         smoothing = self.label_smoothing
+        weight = self._class_weight(num_classes, logits.dtype)
+        divisor = None
         if target.shape == logits.shape or (target.ndim == logits.ndim
                                             and target.dtype.kind == "f"):
             if target.shape != logits.shape:
@@ -148,26 +213,46 @@ class CrossEntropyLoss(_Loss):
                                  f"an integer array of shape {logits.shape[:1] + logits.shape[2:]}")
             if target.dtype.kind != "f":
                 raise ValueError(_not_probabilities(name, target, logits.shape))
+            if self.ignore_index >= 0:
+                raise ValueError(f"{name}: ignore_index={self.ignore_index} is not supported "
+                                 "with class-probability targets (as in PyTorch)")
             q = _classes_last(target.astype(logits.dtype, copy=False))
+            ignored = None
         else:
-            labels = _class_labels(name, target, logits.shape, soft_allowed=True)
+            labels = _class_labels(name, target, logits.shape, soft_allowed=True,
+                                   ignore_index=self.ignore_index)
+            labels, factor, ignored = self._label_factor(labels, weight, logits.dtype)
+            if factor is not None:
+                # PyTorch's weighted mean: divided by the weights of the counted samples.
+                divisor = factor.sum()
             if not smoothing:
-                ctx.q, ctx.labels = None, labels
+                ctx.q, ctx.labels, ctx.factor = None, labels, factor
                 if shifted.ndim == 2:  # (N, C): plain indexing is ~4x cheaper than take_along
-                    picked = shifted[np.arange(len(labels)), labels]
-                    return self._reduce(ctx, log_total[:, 0] - picked, logits.dtype)
-                picked = np.take_along_axis(shifted, labels[..., None], axis=-1)
-                return self._reduce(ctx, (log_total - picked)[..., 0], logits.dtype)
+                    values = log_total[:, 0] - shifted[np.arange(len(labels)), labels]
+                else:
+                    picked = np.take_along_axis(shifted, labels[..., None], axis=-1)
+                    values = (log_total - picked)[..., 0]
+                if factor is not None:
+                    values = values * factor
+                return self._reduce(ctx, values, logits.dtype, divisor)
             q = np.zeros_like(x)
             np.put_along_axis(q, labels[..., None], 1.0, axis=-1)
         if smoothing:
             q = q * (1.0 - smoothing) + smoothing / num_classes
+        # Weighting the target weights every term: sum_c w_c q_c (-log p_c).
+        if weight is not None:
+            q = q * weight
+        if ignored is not None:
+            q = q * ~ignored[..., None]  # ignored samples count for nothing
         ctx.q = q
-        return self._reduce(ctx, (q * (log_total - shifted)).sum(axis=-1), logits.dtype)
+        return self._reduce(ctx, (q * (log_total - shifted)).sum(axis=-1), logits.dtype,
+                            divisor)
 
     def backward(self, ctx: Context, dout: Any) -> tuple[np.ndarray, None]:
         probs, q = ctx.probs, ctx.q
         upstream = self._upstream(ctx, dout, probs.shape[:-1])
+        if ctx.factor is not None:
+            upstream = upstream * ctx.factor
         upstream = upstream[..., None] if upstream.ndim else upstream
         if q is not None:
             dx = (probs * q.sum(axis=-1, keepdims=True) - q) * upstream
@@ -183,16 +268,22 @@ class CrossEntropyLoss(_Loss):
         return _classes_back(dx, ctx.ndim), None
 
     def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}"
+        return f"{super().extra_repr()}, label_smoothing={self.label_smoothing}"
 
 
-class NLLLoss(_Loss):
+class NLLLoss(_ClassWeighted):
     """Negative log-likelihood of the true class, given log-probabilities and class labels.
 
     Parameters
     ----------
+    weight : array_like, optional
+        One rescaling weight per class, shape (C,).
+    ignore_index : int, default=-100
+        Samples whose label is this value contribute nothing.
     reduction : {"mean", "sum", "none"}, default="mean"
-        Average over the samples, add them up, or return one loss per sample.
+        Average over the samples, add them up, or return one loss per sample. ``"mean"``
+        divides by the sum of ``weight[y_n]`` over the samples not ignored (by their
+        number without weights), as PyTorch does; if every sample is ignored it is NaN.
 
     Notes
     -----
@@ -200,12 +291,12 @@ class NLLLoss(_Loss):
     (N, C, d1, ...) with the classes on axis 1); the target holds integer labels in [0, C).
     ``NLLLoss(LogSoftmax(x))`` equals ``CrossEntropyLoss(x)``.
 
-    .. math:: \\ell_n = -z_{n, y_n}, \\qquad
-        \\frac{\\partial \\ell_n}{\\partial z_{n, c}} = -[c = y_n]
+    .. math:: \\ell_n = -w_{y_n} z_{n, y_n}, \\qquad
+        \\frac{\\partial \\ell_n}{\\partial z_{n, c}} = -w_{y_n} [c = y_n]
 
-    Plain text: loss = -z[n, y[n]]; dz is -1 at each sample's true class and 0 elsewhere,
-    divided by N for ``"mean"``. PyTorch's ``weight`` and ``ignore_index`` are not provided;
-    keyword arguments only.
+    Plain text: loss = -w[y[n]] z[n, y[n]] (w = 1 without weights, 0 for an ignored
+    sample); dz is -w[y[n]] at each sample's true class and 0 elsewhere, divided by
+    sum(w[y[n]]) for ``"mean"``. Keyword arguments only.
 
     Examples
     --------
@@ -216,22 +307,29 @@ class NLLLoss(_Loss):
     0.4904
     """
 
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, *, weight: Any = None, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, ignore_index, reduction)
 
     def forward(self, ctx: Context, log_probs: Any, target: Any) -> np.ndarray:  # type: ignore[override]
         name = "NLLLoss"
         log_probs = self._prediction(log_probs)
         z = _class_scores(name, log_probs)
         labels = _class_labels(name, _plain_target(target, name), log_probs.shape,
-                               soft_allowed=False)
-        ctx.labels, ctx.shape, ctx.ndim = labels, z.shape, log_probs.ndim
-        picked = np.take_along_axis(z, labels[..., None], axis=-1)[..., 0]
-        return self._reduce(ctx, -picked, log_probs.dtype)
+                               soft_allowed=False, ignore_index=self.ignore_index)
+        weight = self._class_weight(z.shape[-1], log_probs.dtype)
+        labels, factor, _ = self._label_factor(labels, weight, log_probs.dtype)
+        ctx.labels, ctx.shape, ctx.ndim, ctx.factor = labels, z.shape, log_probs.ndim, factor
+        values = -np.take_along_axis(z, labels[..., None], axis=-1)[..., 0]
+        if factor is None:
+            return self._reduce(ctx, values, log_probs.dtype)
+        return self._reduce(ctx, values * factor, log_probs.dtype, factor.sum())
 
     def backward(self, ctx: Context, dout: Any) -> tuple[np.ndarray, None]:
         labels = ctx.labels
         upstream = self._upstream(ctx, dout, labels.shape)
+        if ctx.factor is not None:
+            upstream = upstream * ctx.factor
         dz = np.zeros(ctx.shape, dtype=ctx.dtype)
         np.put_along_axis(dz, labels[..., None], -(upstream[..., None] if upstream.ndim
                                                     else upstream), axis=-1)

@@ -1,4 +1,4 @@
-"""Regression losses: MSELoss, L1Loss and HuberLoss.
+"""Regression losses: MSELoss, L1Loss, HuberLoss and SmoothL1Loss.
 
 Each compares a prediction with a target of the same shape, element by element.
 """
@@ -12,7 +12,7 @@ import numpy as np
 from minigrad.autograd import Context
 from minigrad.nn.losses.base import _ElementwiseLoss
 
-__all__ = ["HuberLoss", "L1Loss", "MSELoss"]
+__all__ = ["HuberLoss", "L1Loss", "MSELoss", "SmoothL1Loss"]
 
 
 class MSELoss(_ElementwiseLoss):
@@ -145,3 +145,67 @@ class HuberLoss(_ElementwiseLoss):
 
     def extra_repr(self) -> str:
         return f"delta={self.delta}, reduction={self.reduction!r}"
+
+
+class SmoothL1Loss(_ElementwiseLoss):
+    """Squared error divided by beta for small differences, absolute error for large ones.
+
+    Parameters
+    ----------
+    beta : float, default=1.0
+        Where the loss changes from quadratic to linear; must be >= 0 (``beta=0`` is
+        :class:`L1Loss`).
+    reduction : {"mean", "sum", "none"}, default="mean"
+        Average over every element, add them up, or return the per-element losses.
+
+    Notes
+    -----
+    With d = p - y (PyTorch's definition; ``HuberLoss(delta)`` is ``delta * SmoothL1Loss(
+    beta=delta)``):
+
+    .. math::
+        \\ell = \\begin{cases} \\tfrac{1}{2} d^2 / \\beta & |d| < \\beta \\\\
+        |d| - \\tfrac12 \\beta & \\text{otherwise} \\end{cases},
+        \\qquad \\frac{\\partial \\ell}{\\partial p} = \\begin{cases} d / \\beta & |d| <
+        \\beta \\\\ \\mathrm{sign}(d) & \\text{otherwise} \\end{cases}
+
+    Plain text: loss = 0.5 d**2 / beta if |d| < beta else |d| - beta / 2;
+    dp = d / beta if |d| < beta else sign(d) (0 at d == 0 when beta is 0, as PyTorch).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad import nn
+    >>> nn.SmoothL1Loss(beta=2.0, reduction="none")(mg.Tensor([1.0, 3.0]), [0.0, 0.0]).tolist()
+    [0.25, 2.0]
+    """
+
+    def __init__(self, beta: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)):
+            raise TypeError(f"SmoothL1Loss: beta must be a number, got {type(beta).__name__}")
+        if not beta >= 0 or not np.isfinite(beta):
+            raise ValueError(f"SmoothL1Loss: beta must be a number >= 0, got {beta!r}")
+        self.beta = float(beta)
+
+    def forward(self, ctx: Context, pred: Any, target: Any) -> np.ndarray:  # type: ignore[override]
+        pred, target = self._pair(pred, target)
+        beta = self.beta
+        diff = pred - target
+        size = np.abs(diff)
+        ctx.diff = diff
+        if beta == 0.0:
+            return self._reduce(ctx, size, pred.dtype)
+        values = np.where(size < beta, (0.5 / beta) * diff * diff, size - 0.5 * beta)
+        return self._reduce(ctx, values, pred.dtype)
+
+    def backward(self, ctx: Context, dout: Any) -> tuple[np.ndarray, None]:
+        diff, beta = ctx.diff, self.beta
+        if beta == 0.0:
+            ddiff = np.sign(diff)
+        else:
+            ddiff = np.where(np.abs(diff) < beta, diff * (1.0 / beta), np.sign(diff))
+        return ddiff * self._upstream(ctx, dout, diff.shape), None
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, reduction={self.reduction!r}"

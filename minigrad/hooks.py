@@ -1,0 +1,63 @@
+"""Hook tables and the handle that removes a hook (PyTorch's ``RemovableHandle``).
+
+Hooks are kept in a :class:`HookDict`, a dict from a handle's id to the hook, so they run
+in registration order and removing one is a dict deletion. A handle refers to its table
+weakly: it keeps neither the table nor the module or tensor that owns it alive.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["HookDict", "RemovableHandle"]
+
+
+class HookDict(dict[int, Callable[..., Any]]):
+    """The hooks of one module or tensor, by handle id, in registration order."""
+
+    __slots__ = ("__weakref__",)
+
+
+class RemovableHandle:
+    """What ``register_*hook`` returns: ``handle.remove()`` unregisters that hook.
+
+    Removing twice, or after the owner is gone, does nothing (as in PyTorch). A handle is
+    also a context manager that removes its hook on exit::
+
+        with model.register_forward_hook(show):
+            model(x)
+    """
+
+    __slots__ = ("hooks_dict_ref", "id")
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict: HookDict) -> None:
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        """Unregister the hook; harmless if it is already gone."""
+        hooks = self.hooks_dict_ref()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+    def __repr__(self) -> str:
+        return f"RemovableHandle(id={self.id})"
+
+
+def add_hook(hooks: HookDict, hook: Callable[..., Any], owner: str) -> RemovableHandle:
+    """Append ``hook`` to ``hooks`` and return its handle; ``owner`` names it in errors."""
+    if not callable(hook):
+        raise TypeError(f"{owner}: a hook must be callable, got {type(hook).__name__}")
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
