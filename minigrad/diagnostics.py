@@ -38,7 +38,8 @@ from minigrad.dtypes import as_float_array
 from minigrad.grad_mode import no_grad
 from minigrad.nn.activations import LogSoftmax, Softmax, Softmin
 from minigrad.nn.activations.registry import _NAMES
-from minigrad.nn.module import Layer, Module, Parameter
+from minigrad.nn.layer import Layer
+from minigrad.nn.module import Module, Parameter
 from minigrad.nn.sequential import Sequential
 from minigrad.tensor import Tensor
 

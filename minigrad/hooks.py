@@ -1,4 +1,5 @@
-"""Hook tables and the handle that removes a hook (PyTorch's ``RemovableHandle``).
+"""Hook tables, the handle that removes a hook (PyTorch's ``RemovableHandle``), and a
+module call with its forward hooks around it.
 
 Hooks are kept in a :class:`HookDict`, a dict from a handle's id to the hook, so they run
 in registration order and removing one is a dict deletion. A handle refers to its table
@@ -61,3 +62,34 @@ def add_hook(hooks: HookDict, hook: Callable[..., Any], owner: str) -> Removable
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
     return handle
+
+
+class ModuleHooks:
+    """A module's forward pre-hooks and forward hooks (made on the first registration)."""
+
+    __slots__ = ("pre", "post")
+
+    def __init__(self) -> None:
+        self.pre = HookDict()
+        self.post = HookDict()
+
+
+def call_with_hooks(module: Any, call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """``call(*args)`` with the module's forward pre-hooks before and forward hooks after.
+
+    A pre-hook's non-None result replaces the inputs (a non-tuple is wrapped in a 1-tuple,
+    as in PyTorch); a forward hook's non-None result replaces the output. The tables are
+    copied first, so a hook may remove itself.
+    """
+    hooks = module._hooks
+    assert hooks is not None
+    for hook in tuple(hooks.pre.values()):
+        result = hook(module, args)
+        if result is not None:
+            args = result if isinstance(result, tuple) else (result,)
+    output = call(*args)
+    for hook in tuple(hooks.post.values()):
+        result = hook(module, args, output)
+        if result is not None:
+            output = result
+    return output

@@ -38,6 +38,7 @@ from minigrad.nn.conv import Conv2d
 from minigrad.nn.dropout import Dropout2d
 from minigrad.nn.embedding import Embedding
 from minigrad.nn.init import INIT_NAMES
+from minigrad.nn.layer import Layer
 from minigrad.nn.layers import BatchNorm1d, Dense, Dropout
 from minigrad.nn.losses import (
     BCELoss,
@@ -50,7 +51,7 @@ from minigrad.nn.losses import (
     NLLLoss,
     SmoothL1Loss,
 )
-from minigrad.nn.module import Buffer, Layer, Module, Parameter
+from minigrad.nn.module import Buffer, Module, Parameter
 from minigrad.nn.normalization import BatchNorm2d, LayerNorm
 from minigrad.nn.pooling import AvgPool2d, MaxPool2d
 from minigrad.nn.sequential import Sequential

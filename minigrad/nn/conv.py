@@ -9,8 +9,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from minigrad.autograd import Context
+from minigrad.nn.layer import Layer
 from minigrad.nn.layers import _float_dtype, _generator
-from minigrad.nn.module import Layer, Parameter
+from minigrad.nn.module import Parameter
 
 
 def _pair(owner: str, name: str, value: Any, minimum: int) -> tuple[int, int]:

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Context
+from minigrad.nn.layer import Layer
 from minigrad.nn.layers import _generator
-from minigrad.nn.module import Layer
 
 
 class Dropout2d(Layer):

@@ -7,8 +7,10 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Context, apply
+from minigrad.hooks import call_with_hooks
+from minigrad.nn.layer import Layer
 from minigrad.nn.layers import _float_dtype, _generator
-from minigrad.nn.module import Layer, Parameter, _call_with_hooks
+from minigrad.nn.module import Parameter
 from minigrad.tensor import Tensor
 
 
@@ -66,7 +68,7 @@ class Embedding(Layer):
     def __call__(self, x: Any) -> Tensor:
         # Not Layer.__call__: that turns its input into floats, and ids must stay integers.
         if self._hooks is not None:
-            return _call_with_hooks(self, self._lookup, (x,))
+            return call_with_hooks(self, self._lookup, (x,))
         return self._lookup(x)
 
     def _lookup(self, x: Any) -> Tensor:

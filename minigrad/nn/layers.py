@@ -9,7 +9,8 @@ import numpy as np
 from minigrad.autograd import Context
 from minigrad.dtypes import get_default_dtype
 from minigrad.nn.init import init_weight, make_rng
-from minigrad.nn.module import Buffer, Layer, Parameter
+from minigrad.nn.layer import Layer
+from minigrad.nn.module import Buffer, Parameter
 from minigrad.versions import bump_version
 
 

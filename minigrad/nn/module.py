@@ -7,9 +7,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from minigrad.autograd import Context, Function, apply
 from minigrad.dtypes import as_float_array
-from minigrad.hooks import HookDict, RemovableHandle, add_hook
+from minigrad.hooks import ModuleHooks, RemovableHandle, add_hook, call_with_hooks
 from minigrad.tensor import Tensor
 from minigrad.versions import bump_version
 
@@ -90,37 +89,6 @@ def _check_unwalked(owner: Module, name: str, value: Any) -> None:
     )
 
 
-class _ModuleHooks:
-    """A module's forward pre-hooks and forward hooks (made on the first registration)."""
-
-    __slots__ = ("pre", "post")
-
-    def __init__(self) -> None:
-        self.pre = HookDict()
-        self.post = HookDict()
-
-
-def _call_with_hooks(module: Module, call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    """``call(*args)`` with the module's forward pre-hooks before and forward hooks after.
-
-    A pre-hook's non-None result replaces the inputs (a non-tuple is wrapped in a 1-tuple,
-    as in PyTorch); a forward hook's non-None result replaces the output. The tables are
-    copied first, so a hook may remove itself.
-    """
-    hooks = module._hooks
-    assert hooks is not None
-    for hook in tuple(hooks.pre.values()):
-        result = hook(module, args)
-        if result is not None:
-            args = result if isinstance(result, tuple) else (result,)
-    output = call(*args)
-    for hook in tuple(hooks.post.values()):
-        result = hook(module, args, output)
-        if result is not None:
-            output = result
-    return output
-
-
 def _check_name(owner: Module, kind: str, name: Any) -> None:
     """PyTorch's checks on a name given to ``register_buffer`` / ``register_parameter`` /
     ``add_module``."""
@@ -152,7 +120,7 @@ class Module:
     training: bool = True
     #: Forward hooks; None (a class default, never an instance attribute) until the first
     #: registration, so an unhooked call pays one attribute check.
-    _hooks: _ModuleHooks | None = None
+    _hooks: ModuleHooks | None = None
     #: True for a container whose parameters count as its owner's own (ParameterList), so
     #: a Layer passes them to its node like its direct Parameters.
     _holds_own_parameters: ClassVar[bool] = False
@@ -167,7 +135,7 @@ class Module:
 
     def __call__(self, *args: Any) -> Any:
         if self._hooks is not None:
-            return _call_with_hooks(self, self.forward, args)
+            return call_with_hooks(self, self.forward, args)
         return self.forward(*args)
 
     # ----------------------------------------------------------------- registration
@@ -239,7 +207,7 @@ class Module:
         (a result that is not a tuple is wrapped in one). ``handle.remove()`` unregisters.
         """
         if self._hooks is None:
-            object.__setattr__(self, "_hooks", _ModuleHooks())
+            object.__setattr__(self, "_hooks", ModuleHooks())
         assert self._hooks is not None
         return add_hook(self._hooks.pre, hook, f"{type(self).__name__}.register_forward_pre_hook")
 
@@ -263,7 +231,7 @@ class Module:
         [1.0, 0.0]
         """
         if self._hooks is None:
-            object.__setattr__(self, "_hooks", _ModuleHooks())
+            object.__setattr__(self, "_hooks", ModuleHooks())
         assert self._hooks is not None
         return add_hook(self._hooks.post, hook, f"{type(self).__name__}.register_forward_hook")
 
@@ -454,52 +422,3 @@ class Module:
             lines.append(f"  ({name}): {body}")
         lines.append(")")
         return "\n".join(lines)
-
-
-class Layer(Module, Function):
-    """A Module whose derivative is written by hand on NumPy arrays.
-
-    Subclasses write ``forward(self, ctx, x, *params)`` and ``backward(self, ctx, dout)``.
-    The layer's own parameters (in definition order) are inputs of its graph node after
-    ``x``, so ``backward`` returns ``(dx, *dparams)`` (just ``dx`` for a layer without
-    parameters), and the engine accumulates them into ``.grad``. Calling the layer on a
-    Tensor or array records exactly one node whose backward is this method.
-
-    Driven by hand: ``ctx = Context(); y = layer.forward(ctx, x, *layer.param_arrays())``
-    then ``dx, *dparams = layer.backward(ctx, dout)``.
-    """
-
-    def __call__(self, x: Any) -> Tensor:
-        if self._hooks is not None:
-            # The class default is None: an unhooked call pays this one check and no extra
-            # function call (the body below is inlined rather than shared with _record).
-            return _call_with_hooks(self, self._record, (x,))
-        # The common inputs (a Tensor, a float array) skip conversion: this runs per layer
-        # per step.
-        if not isinstance(x, Tensor) and not (x.__class__ is np.ndarray and x.dtype.kind == "f"):
-            x = as_float_array(x, where=type(self).__name__)
-        params = []
-        for value in self.__dict__.values():
-            if isinstance(value, Parameter):
-                params.append(value)
-            elif isinstance(value, (list, tuple)):
-                params.extend(item for item in value if isinstance(item, Parameter))
-            elif isinstance(value, Module) and value._holds_own_parameters:
-                params.extend(p for _, p in value._own(Parameter))
-        return apply(self, x, *params)
-
-    def _record(self, x: Any) -> Tensor:
-        """The call without hooks, plainly written: what ``__call__`` does on its fast path."""
-        if not isinstance(x, Tensor):
-            x = as_float_array(x, where=type(self).__name__)
-        return apply(self, x, *(p for _, p in self._own(Parameter)))
-
-    def param_arrays(self) -> tuple[np.ndarray, ...]:
-        """The arrays of this layer's own parameters, in the order ``forward`` takes them."""
-        return tuple(p.data for _, p in self._own(Parameter))
-
-    def forward(self, ctx: Context, x: np.ndarray, *params: np.ndarray) -> np.ndarray:
-        raise NotImplementedError(f"{type(self).__name__} does not define forward(ctx, x)")
-
-    def backward(self, ctx: Context, dout: np.ndarray) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} does not define backward(ctx, dout)")

@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Context
+from minigrad.nn.layer import Layer
 from minigrad.nn.layers import BatchNorm1d, _float_dtype
-from minigrad.nn.module import Layer, Parameter
+from minigrad.nn.module import Parameter
 
 
 class LayerNorm(Layer):

@@ -8,7 +8,7 @@ import numpy as np
 
 from minigrad.autograd import Context
 from minigrad.nn.conv import _pair, _scatter_windows, _windows
-from minigrad.nn.module import Layer
+from minigrad.nn.layer import Layer
 
 
 class _Pool2d(Layer):

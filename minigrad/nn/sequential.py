@@ -9,7 +9,8 @@ import numpy as np
 
 from minigrad.autograd import Context
 from minigrad.dtypes import as_float_array
-from minigrad.nn.module import Layer, Module, Parameter
+from minigrad.nn.layer import Layer
+from minigrad.nn.module import Module, Parameter
 
 
 class _Contexts(list[Context]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd import Context
-from minigrad.nn.module import Layer
+from minigrad.nn.layer import Layer
 
 
 class Flatten(Layer):

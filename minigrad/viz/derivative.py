@@ -9,7 +9,7 @@ import numpy as np
 from minigrad.autograd import Context
 from minigrad.dtypes import as_float_array
 from minigrad.nn.activations import LogSoftmax, Softmax, Softmin, get_activation
-from minigrad.nn.module import Layer
+from minigrad.nn.layer import Layer
 from minigrad.tensor import Tensor
 
 __all__ = ["derivative"]

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from minigrad.nn.module import Layer
+from minigrad.nn.layer import Layer
 
 _REQUIRED = object()  # marks a hyper-parameter without a default in ``_hyper``
 

@@ -21,7 +21,7 @@ from minigrad.nn.activations.shrink import Hardshrink, Softshrink, Tanhshrink
 from minigrad.nn.activations.smooth import Mish, Softplus, Swish
 from minigrad.nn.activations.softmax import LogSoftmax, Softmax, Softmin
 from minigrad.nn.activations.squashing import LogSigmoid, Sigmoid, Softsign, Tanh
-from minigrad.nn.module import Layer
+from minigrad.nn.layer import Layer
 
 __all__ = ["activation_names", "get_activation", "register_activation"]
 

@@ -14,7 +14,8 @@ import numpy as np
 
 from minigrad.autograd import Context, apply
 from minigrad.dtypes import as_float_array
-from minigrad.nn.module import Layer, _call_with_hooks
+from minigrad.hooks import call_with_hooks
+from minigrad.nn.layer import Layer
 from minigrad.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -56,7 +57,7 @@ class _Loss(Layer):
 
     def __call__(self, pred: Any, target: Any) -> Tensor:  # type: ignore[override]
         if self._hooks is not None:
-            return _call_with_hooks(self, self._record_loss, (pred, target))
+            return call_with_hooks(self, self._record_loss, (pred, target))
         return self._record_loss(pred, target)
 
     def _record_loss(self, pred: Any, target: Any) -> Tensor:
