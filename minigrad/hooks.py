@@ -11,7 +11,12 @@ from __future__ import annotations
 import itertools
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from minigrad.autograd import Node, _no_tensor
+
+if TYPE_CHECKING:
+    from minigrad.tensor import Tensor
 
 __all__ = ["HookDict", "RemovableHandle"]
 
@@ -93,3 +98,47 @@ def call_with_hooks(module: Any, call: Callable[..., Any], args: tuple[Any, ...]
         if result is not None:
             output = result
     return output
+
+
+def register_tensor_hook(self: Tensor, hook: Any) -> RemovableHandle:
+    """``Tensor.register_hook``: call ``hook(grad)`` each time this tensor's gradient is computed.
+
+    Parameters
+    ----------
+    hook : callable
+        ``hook(grad) -> new_grad or None``. ``grad`` is a read-only ndarray shaped like
+        this tensor; a non-None result (an array or Tensor of that shape) replaces it.
+
+    Returns
+    -------
+    RemovableHandle
+        ``handle.remove()`` unregisters the hook.
+
+    Notes
+    -----
+    As in PyTorch, a hook runs once per backward on the *total* gradient of the tensor
+    (the sum over every path that uses it): for a leaf before it is added into
+    ``.grad``, for an intermediate before it flows on to the inputs (and before
+    ``retain_grad()`` keeps it). Several hooks run in registration order, each on the
+    previous one's result. With ``y = f(x)`` and a hook ``h``, the gradients that flow
+    past this tensor are ``h(dL/dy)`` in place of ``dL/dy``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    >>> handle = x.register_hook(lambda g: g * 2.0)
+    >>> (x * 3.0).sum().backward()
+    >>> x.grad
+    array([6., 6.])
+    >>> handle.remove()
+    """
+    if not self._requires_grad:
+        raise RuntimeError("register_hook: cannot register a hook on a tensor that does "
+                           "not require grad")
+    node = self._graph_node()
+    if node._hooks is None:
+        node._hooks = HookDict()
+        if node.__class__ is Node and node._retained is None:
+            node._retained = _no_tensor  # the engine looks for hooks behind this check
+    return add_hook(node._hooks, hook, "Tensor.register_hook")

@@ -7,11 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import inplace, ops, vocabulary
+from minigrad import hooks, inplace, ops, vocabulary
 from minigrad.autograd import (
     LeafNode,
     Node,
-    _no_tensor,
     apply,
     run_backward,
 )
@@ -200,50 +199,7 @@ class Tensor:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         return self
 
-    def register_hook(self, hook: Any) -> Any:
-        """Call ``hook(grad)`` each time the gradient with respect to this tensor is computed.
-
-        Parameters
-        ----------
-        hook : callable
-            ``hook(grad) -> new_grad or None``. ``grad`` is a read-only ndarray shaped like
-            this tensor; a non-None result (an array or Tensor of that shape) replaces it.
-
-        Returns
-        -------
-        RemovableHandle
-            ``handle.remove()`` unregisters the hook.
-
-        Notes
-        -----
-        As in PyTorch, a hook runs once per backward on the *total* gradient of the tensor
-        (the sum over every path that uses it): for a leaf before it is added into
-        ``.grad``, for an intermediate before it flows on to the inputs (and before
-        ``retain_grad()`` keeps it). Several hooks run in registration order, each on the
-        previous one's result. With ``y = f(x)`` and a hook ``h``, the gradients that flow
-        past this tensor are ``h(dL/dy)`` in place of ``dL/dy``.
-
-        Examples
-        --------
-        >>> import minigrad as mg
-        >>> x = mg.Tensor([1.0, 2.0], requires_grad=True)
-        >>> handle = x.register_hook(lambda g: g * 2.0)
-        >>> (x * 3.0).sum().backward()
-        >>> x.grad
-        array([6., 6.])
-        >>> handle.remove()
-        """
-        from minigrad.hooks import HookDict, add_hook
-
-        if not self._requires_grad:
-            raise RuntimeError("register_hook: cannot register a hook on a tensor that does "
-                               "not require grad")
-        node = self._graph_node()
-        if node._hooks is None:
-            node._hooks = HookDict()
-            if node.__class__ is Node and node._retained is None:
-                node._retained = _no_tensor  # the engine looks for hooks behind this check
-        return add_hook(node._hooks, hook, "Tensor.register_hook")
+    register_hook = hooks.register_tensor_hook
 
     def detach(self) -> Tensor:
         """A tensor sharing this data, outside any graph (no grad)."""
