@@ -28,7 +28,7 @@ from minigrad.train import evaluate, fit
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = {"testing", "plot", "cli", "viz"}
+_LAZY_MODULES = {"testing", "plot", "cli", "viz", "interop"}
 # save/load pull in zipfile, tempfile and friends (~10 ms): loaded on first use.
 _LAZY_NAMES = {"save": "minigrad.io", "load": "minigrad.io"}
 
