@@ -37,11 +37,12 @@ from minigrad.cli_checks import (
     writable,
     x_range,
 )
-from minigrad.experiments import DATASETS, LOSSES, activation_settings, settings_note
+from minigrad.experiments import DATASETS, LOSSES, MODELS, activation_settings, settings_note
 
 EPILOG = """examples:
   minigrad compare --dataset xor --activations all --plot xor.png
   minigrad train --dataset spirals --hidden 32,32 --activation relu --optimizer adam --lr 0.01
+  minigrad train --dataset digits --model cnn --optimizer adam --lr 0.003 --batch-size 32
   minigrad plot-activations relu swish h_swish --xlim -6,6 --out gallery.png
   minigrad gradcheck leaky_relu gelu
 
@@ -105,10 +106,16 @@ def build_parser() -> argparse.ArgumentParser:
                               "needs scikit-learn) (default: %(default)s)")
 
     def common(sub: argparse.ArgumentParser, epochs: int, lr: float, hidden: str) -> None:
-        sub.add_argument("--hidden", type=hidden_widths, default=hidden_widths(hidden),
-                         metavar="W[,W...]",
-                         help=f"hidden layer widths, one per layer, e.g. 32,32 for two layers "
-                              f"of 32 units; each 1 to {MAX_WIDTH} (default: {hidden})")
+        sub.add_argument("--model", default="mlp", choices=MODELS,
+                         help="mlp: Dense layers with the activation between them; cnn (digits "
+                              "only): Conv2d(1, 32, 3, padding=1) -> activation -> "
+                              "MaxPool2d(2) -> Flatten -> Dense(512, 10) on the 8x8 images "
+                              "(default: %(default)s)")
+        sub.add_argument("--hidden", type=hidden_widths, default=None, metavar="W[,W...]",
+                         help=f"hidden layer widths of the mlp, one per layer, e.g. 32,32 for "
+                              f"two layers of 32 units; each 1 to {MAX_WIDTH} (default: "
+                              f"{hidden}; the cnn has none)")
+        sub.set_defaults(default_hidden=hidden_widths(hidden))
         sub.add_argument("--loss", default="auto", choices=LOSSES,
                          help="auto: bce (one logit) for xor, cross_entropy otherwise; mse "
                               "regresses one-hot targets; bce needs two classes "
@@ -124,9 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train", help="train one network and report its accuracy",
-        description="Train one MLP (Dense layers with the activation between them) on a "
-                    "dataset; print the model, a progress bar and the final loss and "
-                    "accuracies.")
+        description="Train one MLP (Dense layers with the activation between them), or on "
+                    "digits a small CNN (--model cnn), on a dataset; print the model, a "
+                    "progress bar and the final loss and accuracies.")
     dataset_option(train)
     train.add_argument("--activation", type=activation_name, default="relu", metavar="NAME",
                        help=f"the activation between the layers, one of: {names} "
@@ -144,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser(
         "compare", help="train one network per activation and seed; print a table",
-        description="The XOR lesson for any dataset: train one MLP per activation and seed "
+        description="The XOR lesson for any dataset: train one MLP (or on digits, with "
+                    "--model cnn, one small CNN) per activation and seed "
                     "(seeds 0 to N-1) and print, per activation, the medians over seeds of "
                     "the final loss and the accuracies, the epochs to 100% training accuracy, "
                     "how many seeds converged and the share of dead units (derivative 0 on "
@@ -197,22 +205,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_train(args: argparse.Namespace) -> int:
     import minigrad as mg
-    from minigrad.experiments import make_mlp, make_optimizer
+    from minigrad.experiments import make_model, make_optimizer, model_inputs
 
     dataset, head = prepare(args)
     mg.manual_seed(args.seed)
-    model = make_mlp(dataset.n_features, args.hidden, head.width, args.activation,
-                     rng=args.seed, **activation_settings(args.activation))
+    model = make_model(args.model, dataset, head.width, args.activation, hidden=args.hidden,
+                       rng=args.seed, **activation_settings(args.activation))
+    X_train, X_test = model_inputs(args.model, dataset)
     opt = make_optimizer(args.optimizer, model.parameters(), args.lr)
     print(f"{dataset.name}: {len(dataset.X_train)} training / {len(dataset.X_test)} test "
           f"samples, {dataset.n_classes} classes")
     print(model)
     # Accuracy is asked for: the MSE head is a classifier although its loss is a regression's.
-    history = mg.fit(model, dataset.X_train, head.targets(dataset.y_train),
+    history = mg.fit(model, X_train, head.targets(dataset.y_train),
                      loss=head.loss, optimizer=opt, epochs=args.epochs,
                      batch_size=args.batch_size, verbose=0 if args.quiet else 1, rng=args.seed,
                      metrics=("accuracy",))
-    test = mg.evaluate(model, dataset.X_test, head.targets(dataset.y_test), head.loss,
+    test = mg.evaluate(model, X_test, head.targets(dataset.y_test), head.loss,
                        metrics=("accuracy",))
     print(f"final: loss {history['loss'][-1]:.4f}, train accuracy "
           f"{history['accuracy'][-1]:.4f}, test accuracy {test['accuracy']:.4f}")
@@ -243,7 +252,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.plot and dataset.n_features != 2:
         raise bad("--plot", f"draws decision regions of 2-D data, and {dataset.name} has "
                             f"{dataset.n_features} features: leave --plot out")
-    print(f"{dataset.name}: hidden {','.join(map(str, args.hidden))}, {args.optimizer} "
+    layers = "cnn" if args.model == "cnn" else f"hidden {','.join(map(str, args.hidden))}"
+    print(f"{dataset.name}: {layers}, {args.optimizer} "
           f"lr {args.lr}, {args.epochs} epochs, {args.seeds} seeds per activation")
     notes = [f"{len(names)} activations"] if args.activations.strip().lower() == "all" else []
     note = settings_note(names)
@@ -253,7 +263,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     summaries = compare_activations(dataset, names, seeds=args.seeds, hidden=args.hidden,
                                     epochs=args.epochs, lr=args.lr, optimizer=args.optimizer,
                                     batch_size=args.batch_size, progress=sys.stderr.isatty(),
-                                    loss=args.loss)
+                                    loss=args.loss, model=args.model)
     print(format_table(summaries, args.seeds))
     if args.plot:
         from minigrad import plot

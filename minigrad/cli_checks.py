@@ -209,9 +209,25 @@ def _head(dataset: Dataset, loss: str) -> Head:
         raise bad("--loss", str(error)) from None
 
 
+def model_fits(args: argparse.Namespace) -> None:
+    """``--model cnn`` reads images (digits only) and has no ``--hidden`` widths."""
+    if args.model == "cnn":
+        if args.dataset != "digits":
+            raise bad("--model", f"cnn reads images and only --dataset digits has them, "
+                                 f"got --dataset {args.dataset}: use --model mlp")
+        if args.hidden is not None:
+            raise bad("--hidden", "sets the mlp's hidden widths; the cnn has fixed layers: "
+                                  "leave --hidden out or use --model mlp")
+        args.hidden = ()
+    elif args.hidden is None:
+        args.hidden = args.default_hidden
+
+
 def prepare(args: argparse.Namespace) -> tuple[Dataset, Head]:
     """The checks train and compare share, in the order a user would fix them; then the
-    dataset (cheap to make) and its output head, whose checks need the dataset."""
+    dataset (cheap to make) and its output head, whose checks need the dataset. Fills in
+    ``args.hidden`` (the command's default widths for an mlp)."""
+    model_fits(args)
     writable("--plot", args.plot)
     writable("--save", getattr(args, "save", None))
     if args.plot:

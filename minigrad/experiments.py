@@ -1,7 +1,8 @@
 """The lessons' experiments, shared by the examples and the ``minigrad`` command.
 
 ``load_dataset`` names the toy problems (and scikit-learn's bundled digits), ``make_mlp``
-builds a multi-layer perceptron with any registered activation, and
+builds a multi-layer perceptron with any registered activation, ``make_cnn`` a small
+convolutional network for the digits images (``make_model`` picks one of the two by name), and
 ``compare_activations`` trains one such network per activation and seed and summarises
 what happened: the table of the XOR lesson, for any dataset.
 """
@@ -9,6 +10,7 @@ what happened: the table of the XOR lesson, for any dataset.
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +25,8 @@ from minigrad.random import make_rng
 from minigrad.train import evaluate, fit
 
 DATASETS = ("xor", "moons", "circles", "spirals", "blobs", "digits")
+# "cnn" needs a dataset of images (Dataset.image_shape set): digits.
+MODELS = ("mlp", "cnn")
 
 # Activations that get He initialisation in make_mlp (rectifier-like: zero or small slope
 # below 0, identity above); the rest get Xavier.
@@ -89,10 +93,18 @@ class Dataset:
     n_classes: int
     # XOR is the classic 2-H-1 network: one logit. The others use softmax cross-entropy.
     single_output: bool = False
+    # (channels, height, width) of each row of X, for images (digits: (1, 8, 8)); else None.
+    image_shape: tuple[int, int, int] | None = None
 
     @property
     def n_features(self) -> int:
         return int(self.X_train.shape[1])
+
+    def images(self, X: np.ndarray) -> np.ndarray:
+        """The rows of ``X`` as (N, C, H, W) images, the layout Conv2d reads."""
+        if self.image_shape is None:
+            raise ValueError(f"{self.name} is not a dataset of images: a cnn needs digits")
+        return X.reshape(len(X), *self.image_shape)
 
 
 def load_dataset(name: str, n_samples: int | None = None, noise: float | None = None,
@@ -132,7 +144,8 @@ def load_dataset(name: str, n_samples: int | None = None, noise: float | None = 
         X, y, test_size=test_size, rng=seed, stratify=y)
     scaler = data.Standardizer().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    return Dataset(key, X_train, y_train, X_test, y_test, int(y.max()) + 1)
+    return Dataset(key, X_train, y_train, X_test, y_test, int(y.max()) + 1,
+                   image_shape=(1, 8, 8) if key == "digits" else None)
 
 
 def make_mlp(n_inputs: int, hidden: Sequence[int], n_outputs: int, activation: str,
@@ -153,6 +166,54 @@ def make_mlp(n_inputs: int, hidden: Sequence[int], n_outputs: int, activation: s
         width = size
     layers.append(nn.Dense(width, n_outputs, init="xavier", rng=generator))
     return nn.Sequential(*layers)
+
+
+def make_cnn(image_shape: Sequence[int], n_outputs: int, activation: str, channels: int = 32,
+             rng: Any = None, **activation_kwargs: Any) -> nn.Sequential:
+    """Conv2d(C, channels, 3, padding=1) -> activation -> MaxPool2d(2) -> Flatten -> Dense.
+
+    The smallest convolutional network of the lesson: one layer of 3x3 filters that keeps the
+    image size, max-pooling that halves it, and a Dense layer from the pooled feature maps to
+    the outputs. It reads (N, C, H, W) images (:meth:`Dataset.images`); H and W must be even.
+    The convolution keeps PyTorch's default init; the Dense layer gets Xavier.
+    """
+    generator = make_rng(rng)
+    c, h, w = (int(n) for n in image_shape)
+    if h % 2 or w % 2:
+        raise ValueError(f"make_cnn: pooling halves the image, so H and W must be even, "
+                         f"got {h}x{w}")
+    return nn.Sequential(
+        nn.Conv2d(c, channels, 3, padding=1, rng=generator),
+        nn.get_activation(activation, **activation_kwargs),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dense(channels * (h // 2) * (w // 2), n_outputs, rng=generator),
+    )
+
+
+def make_model(kind: str, dataset: Dataset, n_outputs: int, activation: str,
+               hidden: Sequence[int] = (16,), channels: int = 32, rng: Any = None,
+               **activation_kwargs: Any) -> nn.Sequential:
+    """``kind="mlp"``: :func:`make_mlp` with ``hidden`` widths; ``kind="cnn"``:
+    :func:`make_cnn` with ``channels`` filters (images only). Feed it :func:`model_inputs`."""
+    key = kind.lower()
+    if key == "mlp":
+        return make_mlp(dataset.n_features, hidden, n_outputs, activation, rng=rng,
+                        **activation_kwargs)
+    if key == "cnn":
+        if dataset.image_shape is None:
+            raise ValueError(f"model 'cnn' needs images; {dataset.name} has none: use digits")
+        return make_cnn(dataset.image_shape, n_outputs, activation, channels=channels, rng=rng,
+                        **activation_kwargs)
+    raise ValueError(f"unknown model {kind!r}; choose one of: {', '.join(MODELS)}")
+
+
+def model_inputs(kind: str, dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """The training and test inputs as model ``kind`` reads them: rows for an MLP, (N, C, H, W)
+    images for a CNN."""
+    if kind.lower() == "cnn":
+        return dataset.images(dataset.X_train), dataset.images(dataset.X_test)
+    return dataset.X_train, dataset.X_test
 
 
 LOSSES = ("auto", "cross_entropy", "bce", "mse")
@@ -217,7 +278,7 @@ class RunResult:
     ``dead_share`` is the mean, over the hidden activation layers, of the share of units
     whose derivative is exactly 0 on every training input after training (see
     :func:`minigrad.diagnostics.activation_stats`); None when no activation is measured
-    (softmax-like ones).
+    (softmax-like ones). ``seconds`` is the wall time of the training alone.
     """
 
     activation: str
@@ -229,13 +290,16 @@ class RunResult:
     final_loss: float
     epochs_to_perfect: int | None
     dead_share: float | None
+    seconds: float = 0.0  # wall time of the training (fit) alone
 
 
 def train_run(dataset: Dataset, activation: str, seed: int, hidden: Sequence[int],
               epochs: int, lr: float, optimizer: str = "sgd", batch_size: int | None = None,
               verbose: int = 0, loss_name: str = "auto",
-              activation_kwargs: Mapping[str, Any] | None = None) -> RunResult:
-    """Train one MLP on ``dataset`` and measure it.
+              activation_kwargs: Mapping[str, Any] | None = None, model: str = "mlp",
+              channels: int = 32) -> RunResult:
+    """Train one network on ``dataset`` and measure it: an MLP with ``hidden`` widths, or
+    with ``model="cnn"`` :func:`make_cnn` with ``channels`` filters (images only).
 
     ``activation_kwargs`` are the activation's keyword settings (default: those of
     :func:`activation_settings`, so ``"threshold"`` works by name alone).
@@ -243,22 +307,25 @@ def train_run(dataset: Dataset, activation: str, seed: int, hidden: Sequence[int
     head = output_head(dataset, loss_name)
     loss = head.loss
     kwargs = activation_settings(activation) if activation_kwargs is None else activation_kwargs
-    model = make_mlp(dataset.n_features, hidden, head.width, activation, rng=seed, **kwargs)
-    opt = make_optimizer(optimizer, model.parameters(), lr)
+    network = make_model(model, dataset, head.width, activation, hidden=hidden,
+                         channels=channels, rng=seed, **kwargs)
+    X_train, X_test = model_inputs(model, dataset)
+    opt = make_optimizer(optimizer, network.parameters(), lr)
     y_train = head.targets(dataset.y_train)
+    start = time.perf_counter()
     # Accuracy is asked for: the MSE head is a classifier although its loss is a regression's.
-    history = fit(model, dataset.X_train, y_train, loss=loss, optimizer=opt, epochs=epochs,
+    history = fit(network, X_train, y_train, loss=loss, optimizer=opt, epochs=epochs,
                   batch_size=batch_size, verbose=verbose, rng=seed, diagnostics=False,
                   metrics=("accuracy",))
-    train = evaluate(model, dataset.X_train, y_train, loss, metrics=("accuracy",))
-    test = evaluate(model, dataset.X_test, head.targets(dataset.y_test), loss,
-                    metrics=("accuracy",))
+    seconds = time.perf_counter() - start
+    train = evaluate(network, X_train, y_train, loss, metrics=("accuracy",))
+    test = evaluate(network, X_test, head.targets(dataset.y_test), loss, metrics=("accuracy",))
     perfect = [i + 1 for i, acc in enumerate(history["accuracy"]) if acc == 1.0]
     # Dead: the activation's own derivative is 0 on every training input (see diagnostics).
-    dead = [share for _, share, _ in activation_stats(model, dataset.X_train).values()]
-    return RunResult(activation, seed, model, history, train["accuracy"], test["accuracy"],
+    dead = [share for _, share, _ in activation_stats(network, X_train).values()]
+    return RunResult(activation, seed, network, history, train["accuracy"], test["accuracy"],
                      train["loss"], perfect[0] if perfect else None,
-                     float(np.mean(dead)) if dead else None)
+                     float(np.mean(dead)) if dead else None, seconds)
 
 
 @dataclass
@@ -292,9 +359,12 @@ def compare_activations(dataset: Dataset, activations: Sequence[str], seeds: int
                         hidden: Sequence[int] = (8,), epochs: int = 300, lr: float = 0.1,
                         optimizer: str = "sgd", batch_size: int | None = None,
                         progress: bool = False, loss: str = "auto",
-                        settings: Mapping[str, Mapping[str, Any]] | None = None
-                        ) -> list[Summary]:
+                        settings: Mapping[str, Mapping[str, Any]] | None = None,
+                        model: str = "mlp", channels: int = 32) -> list[Summary]:
     """Train every activation on ``seeds`` seeds; one :class:`Summary` per activation.
+
+    ``model="cnn"`` trains :func:`make_cnn` (``channels`` filters; ``hidden`` unused)
+    instead of the MLP.
 
     ``settings`` maps activation names to their keyword settings, e.g.
     ``{"leaky_relu": {"alpha": 0.2}}``; a name it leaves out gets those of
@@ -314,7 +384,8 @@ def compare_activations(dataset: Dataset, activations: Sequence[str], seeds: int
             for seed in range(seeds):
                 summary.runs.append(train_run(dataset, name, seed, hidden, epochs, lr,
                                               optimizer, batch_size, loss_name=loss,
-                                              activation_kwargs=kwargs))
+                                              activation_kwargs=kwargs, model=model,
+                                              channels=channels))
                 if bar is not None:
                     bar.set_postfix_str(name)
                     bar.update(1)

@@ -149,3 +149,20 @@ def test_version_and_abbreviations(capsys):
     # "--seed" is no abbreviation of compare's "--seeds": a typo is refused, not obeyed.
     code, out, err = run(capsys, "compare", "--seed", "1")
     assert code == 2 and out == "" and "unrecognized arguments: --seed 1" in err
+
+
+def test_train_and_compare_a_cnn_on_digits(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    weights = tmp_path / "cnn.npz"
+    code, out, _ = run(capsys, "train", "--dataset", "digits", "--model", "cnn", "--epochs",
+                       "1", "--quiet", "--save", str(weights))
+    assert code == 0, out
+    assert "Conv2d" in out and "MaxPool2d" in out and "test accuracy" in out
+    assert mg.load(weights)["0.W"].shape == (32, 1, 3, 3)
+    code, out, _ = run(capsys, "compare", "--dataset", "digits", "--model", "cnn",
+                       "--activations", "relu", "--seeds", "1", "--epochs", "1",
+                       "--optimizer", "adam", "--lr", "0.003", "--batch-size", "32")
+    assert code == 0
+    assert "digits: cnn, adam" in out
+    relu = next(line for line in out.splitlines() if line.startswith("relu"))
+    assert float(relu.split()[3]) > 0.5  # test accuracy after one epoch; chance is 0.1

@@ -66,6 +66,14 @@ TRAIN = [
     (["--bogus"], "--bogus", "unrecognized arguments"),
     (["--activations", "relu"], "--activations", "unrecognized arguments"),
     (["relu"], "relu", "unrecognized arguments"),
+    (["--model", "cnn"], "--model", "only --dataset digits has them, got --dataset xor"),
+    (["--model", "cnn", "--dataset", "spirals"], "--model", "got --dataset spirals"),
+    (["--model", "cnn", "--dataset", "moons", "--epochs", "1"], "--model", "got --dataset moons"),
+    (["--model", "cnn", "--dataset", "digits", "--hidden", "16"], "--hidden",
+     "the cnn has fixed layers"),
+    (["--model", "rnn"], "--model", "invalid choice: 'rnn'"),
+    (["--model", ""], "--model", "invalid choice: ''"),
+    (["--model"], "--model", "expected one argument"),
 ]
 COMPARE = [
     (["--activations", ""], "--activations", "names such as relu,tanh or 'all', got ''"),
@@ -92,6 +100,11 @@ COMPARE = [
     (["--plot", "{ro}/x.png"], "--plot", "permission denied"),
     (["--save", "x.npz"], "--save", "unrecognized arguments"),
     (["--seed", "1"], "--seed", "unrecognized arguments"),
+    (["--model", "cnn", "--dataset", "blobs"], "--model", "got --dataset blobs"),
+    (["--model", "cnn", "--plot", "{tmp}/x.png"], "--model", "got --dataset xor"),
+    (["--model", "cnn", "--dataset", "digits", "--hidden", "4,4"], "--hidden",
+     "the cnn has fixed layers"),
+    (["--model", "CNN"], "--model", "invalid choice: 'CNN'"),
 ]
 PLOT_ACTIVATIONS = [
     (["bogus"], "NAME", "unknown activation 'bogus'"),
@@ -156,6 +169,7 @@ def no_work(monkeypatch):
     for owner, name in ((mg, "fit"), (mg, "evaluate"), (mg, "save"),
                         (experiments, "compare_activations"), (experiments, "train_run"),
                         (experiments, "fit"), (experiments, "make_mlp"),
+                        (experiments, "make_cnn"), (experiments, "make_model"),
                         (plot, "activation_gallery"), (plot, "decision_regions"),
                         (plot, "decision_region_grid"), (plot, "training_curves"),
                         (cli, "activation_gradient_error")):

@@ -134,3 +134,24 @@ def test_every_example_answers_help_without_running(tmp_path, script):
     assert lesson and lesson.splitlines()[0] in done.stdout  # the description is the lesson
     assert done.stderr == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cnn_digits_prints_the_table_and_beats_chance(capsys):
+    pytest.importorskip("sklearn")
+    result = load("cnn_digits")["main"](["--epochs", "2", "--mlp-epochs", "2",
+                                          "--activations", "relu,identity"])
+    assert list(result["rows"]) == ["relu", "identity"]
+    for cnn, mlp in result["rows"].values():
+        assert cnn.test_accuracy > 0.8 and mlp.test_accuracy > 0.5  # chance is 0.1
+        assert cnn.model[0].__class__.__name__ == "Conv2d"
+    out = capsys.readouterr().out
+    assert "CNN test acc" in out and "MLP test acc" in out
+    assert out.count("\nrelu ") == 1 and "\nidentity " in out
+    assert "with ReLU: CNN test accuracy" in out
+
+
+def test_cnn_digits_reaches_the_promised_accuracy():
+    # The lesson's full-length CNN (ReLU, 30 epochs, seed 0); its time is measured, not tested.
+    pytest.importorskip("sklearn")
+    run = load("cnn_digits")["train_cnn"]("relu", epochs=30, seed=0)
+    assert run.test_accuracy >= 0.985
