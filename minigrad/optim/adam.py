@@ -1,4 +1,5 @@
-"""Adam and AdamW (decoupled weight decay), and the check of the ``betas`` pair they share."""
+"""Adam and AdamW (decoupled weight decay), and what the Adam family shares: the check of
+the ``betas`` pair and the ``AdamFamily`` base."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 from minigrad.optim.optimizer import Hyper, Optimizer, _eps, _flag, _number
 from minigrad.tensor import Tensor
 
-__all__ = ["Adam", "AdamW"]
+__all__ = ["Adam", "AdamFamily", "AdamW"]
 
 
 def _betas(owner: str, betas: Any) -> tuple[float, float]:
@@ -23,7 +24,56 @@ def _betas(owner: str, betas: Any) -> tuple[float, float]:
             _number(owner, "betas[1]", beta2, high=1.0, high_open=True))
 
 
-class Adam(Optimizer):
+class AdamFamily(Optimizer):
+    """What Adam, AdamW, NAdam, RAdam and Adamax share: ``lr``, ``betas``, ``eps`` and
+    ``weight_decay``, plus each class's own non-negative numbers (``_numbers``) and flags
+    (``_flags``), validated and saved the same way.
+
+    Subclasses keep their own ``__init__`` signature (defaults differ between them, as in
+    PyTorch) and pass their extra hyper-parameters by keyword.
+    """
+
+    beta1: float
+    beta2: float
+    eps: float
+    weight_decay: float
+    maximize: bool
+    _numbers: tuple[str, ...] = ()
+    _flags: tuple[str, ...] = ("maximize",)
+
+    def __init__(self, params: Iterable[Tensor], lr: float, betas: Any, eps: float,
+                 weight_decay: float, **extra: Any) -> None:
+        beta1, beta2 = _betas(type(self).__name__, betas)
+        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+                                      weight_decay=weight_decay, **extra))
+
+    @property
+    def betas(self) -> tuple[float, float]:
+        """``(beta1, beta2)``."""
+        return self.beta1, self.beta2
+
+    def _check_hyper(self, hyper: Hyper) -> Hyper:
+        owner = type(self).__name__
+        beta1, beta2 = _betas(owner, (hyper["beta1"], hyper["beta2"]))
+        checked: Hyper = dict(
+            lr=_number(owner, "lr", hyper["lr"]),
+            beta1=beta1,
+            beta2=beta2,
+            eps=_eps(owner, hyper["eps"]),
+            weight_decay=_number(owner, "weight_decay", hyper["weight_decay"]),
+        )
+        for name in self._numbers:
+            checked[name] = _number(owner, name, hyper[name])
+        for name in self._flags:
+            checked[name] = _flag(owner, name, hyper[name])
+        return checked
+
+    def _hyper(self) -> Hyper:
+        names = ("lr", "beta1", "beta2", "eps", "weight_decay", *self._numbers, *self._flags)
+        return {name: getattr(self, name) for name in names}
+
+
+class Adam(AdamFamily):
     """Adam: per-element steps from running averages of the gradient and its square.
 
     Parameters
@@ -73,39 +123,15 @@ class Adam(Optimizer):
     weight_decay: float
     amsgrad: bool
     maximize: bool
+    _flags = ("amsgrad", "maximize")
     _decoupled = False
 
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False,
                  maximize: bool = False) -> None:
-        beta1, beta2 = _betas(type(self).__name__, betas)
-        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
-
-    @property
-    def betas(self) -> tuple[float, float]:
-        """``(beta1, beta2)``."""
-        return self.beta1, self.beta2
-
-    def _check_hyper(self, hyper: Hyper) -> Hyper:
-        owner = type(self).__name__
-        beta1, beta2 = _betas(owner, (hyper["beta1"], hyper["beta2"]))
-        return dict(
-            lr=_number(owner, "lr", hyper["lr"]),
-            beta1=beta1,
-            beta2=beta2,
-            eps=_eps(owner, hyper["eps"]),
-            weight_decay=_number(owner, "weight_decay", hyper["weight_decay"]),
-            amsgrad=_flag(owner, "amsgrad", hyper["amsgrad"]),
-            maximize=_flag(owner, "maximize", hyper["maximize"]),
-        )
-
-    def _hyper(self) -> Hyper:
-        return dict(lr=self.lr, beta1=self.beta1, beta2=self.beta2, eps=self.eps,
-                    weight_decay=self.weight_decay, amsgrad=self.amsgrad,
-                    maximize=self.maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad=amsgrad,
+                         maximize=maximize)
 
     def _state_names(self, hyper: Hyper) -> tuple[str, ...]:
         names = ("step", "exp_avg", "exp_avg_sq")

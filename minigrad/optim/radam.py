@@ -7,14 +7,14 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from minigrad.optim.adam import _betas
-from minigrad.optim.optimizer import Hyper, Optimizer, _eps, _flag, _number
+from minigrad.optim.adam import AdamFamily
+from minigrad.optim.optimizer import Hyper
 from minigrad.tensor import Tensor
 
 __all__ = ["RAdam"]
 
 
-class RAdam(Optimizer):
+class RAdam(AdamFamily):
     """RAdam: plain momentum steps until the second moment is trustworthy, then rectified Adam.
 
     Parameters
@@ -73,41 +73,14 @@ class RAdam(Optimizer):
     weight_decay: float
     decoupled_weight_decay: bool
     maximize: bool
+    _flags = ("decoupled_weight_decay", "maximize")
 
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, decoupled_weight_decay: bool = False,
                  maximize: bool = False) -> None:
-        beta1, beta2 = _betas(type(self).__name__, betas)
-        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps,
-                                      weight_decay=weight_decay,
-                                      decoupled_weight_decay=decoupled_weight_decay,
-                                      maximize=maximize))
-
-    @property
-    def betas(self) -> tuple[float, float]:
-        """``(beta1, beta2)``."""
-        return self.beta1, self.beta2
-
-    def _check_hyper(self, hyper: Hyper) -> Hyper:
-        owner = type(self).__name__
-        beta1, beta2 = _betas(owner, (hyper["beta1"], hyper["beta2"]))
-        return dict(
-            lr=_number(owner, "lr", hyper["lr"]),
-            beta1=beta1,
-            beta2=beta2,
-            eps=_eps(owner, hyper["eps"]),
-            weight_decay=_number(owner, "weight_decay", hyper["weight_decay"]),
-            decoupled_weight_decay=_flag(owner, "decoupled_weight_decay",
-                                         hyper["decoupled_weight_decay"]),
-            maximize=_flag(owner, "maximize", hyper["maximize"]),
-        )
-
-    def _hyper(self) -> Hyper:
-        return dict(lr=self.lr, beta1=self.beta1, beta2=self.beta2, eps=self.eps,
-                    weight_decay=self.weight_decay,
-                    decoupled_weight_decay=self.decoupled_weight_decay,
-                    maximize=self.maximize)
+        super().__init__(params, lr, betas, eps, weight_decay,
+                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
 
     def _state_names(self, hyper: Hyper) -> tuple[str, ...]:
         return ("step", "exp_avg", "exp_avg_sq")
