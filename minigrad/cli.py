@@ -29,9 +29,11 @@ from minigrad.cli_checks import (
     hidden_widths,
     known_names,
     needs_matplotlib,
+    needs_playground,
     non_negative_int,
     output_file,
     positive_float,
+    port_number,
     positive_int,
     prepare,
     writable,
@@ -45,6 +47,7 @@ EPILOG = """examples:
   minigrad train --dataset digits --model cnn --optimizer adam --lr 0.003 --batch-size 32
   minigrad plot-activations relu swish h_swish --xlim -6,6 --out gallery.png
   minigrad gradcheck leaky_relu gelu
+  minigrad playground
 
 Run 'minigrad COMMAND --help' for the options of one command. Pictures need matplotlib
 (pip install 'minigrad[plot]'); the digits dataset needs scikit-learn ('minigrad[sklearn]').
@@ -197,6 +200,25 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=non_negative_int, default=0, metavar="N",
                        help="seed of the random test points, a non-negative integer "
                             "(default: %(default)s)")
+
+    playground = commands.add_parser(
+        "playground", help="a live web page: swap activations and watch backprop",
+        description="Serve the playground, a web page that trains a small network with "
+                    "minigrad while you watch: datasets, layers, an activation per layer, "
+                    "decision regions, every unit's output and gradient, backprop step by "
+                    "step, two activations side by side, and an export to a Python script. "
+                    "Needs the playground extra: pip install 'minigrad[playground]'.")
+    playground.add_argument("--host", default="127.0.0.1",
+                            help="the address to listen on; the default is reachable from "
+                                 "this machine only (default: %(default)s)")
+    playground.add_argument("--port", type=port_number, default=8000, metavar="N",
+                            help="the TCP port, 1 to 65535 (default: %(default)s)")
+    playground.add_argument("--no-browser", action="store_true",
+                            help="print the address without opening a browser")
+    playground.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
+                            help="a Python file that registers activations with "
+                                 "minigrad.nn.register_activation; they appear in the page "
+                                 "(repeat for several files)")
     return parser
 
 
@@ -335,8 +357,16 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
     return joined
 
 
+def cmd_playground(args: argparse.Namespace) -> int:
+    needs_playground()
+    from minigrad.playground.server import serve
+
+    return serve(args.host, args.port, open_browser=not args.no_browser, plugins=args.plugin)
+
+
 COMMANDS = {"train": cmd_train, "compare": cmd_compare,
-            "plot-activations": cmd_plot_activations, "gradcheck": cmd_gradcheck}
+            "plot-activations": cmd_plot_activations, "gradcheck": cmd_gradcheck,
+            "playground": cmd_playground}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,6 +55,7 @@ def _number(convert: Callable[[str], Any], in_range: Callable[[Any], bool],
 
 positive_int = _number(int, lambda v: v >= 1, "a positive integer")
 non_negative_int = _number(int, lambda v: v >= 0, "a non-negative integer")
+port_number = _number(int, lambda v: 1 <= v <= 65535, "a TCP port from 1 to 65535")
 positive_float = _number(float, lambda v: v > 0 and math.isfinite(v), "a positive number")
 
 
@@ -178,6 +179,15 @@ def needs_matplotlib(option: str) -> None:
     except ImportError:
         raise bad(option, "pictures need matplotlib, which is not installed: "
                           "pip install 'minigrad[plot]' (or pip install matplotlib)") from None
+
+
+def needs_playground() -> None:
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise UsageError("the playground needs starlette and uvicorn, which are not installed: "
+                         "pip install 'minigrad[playground]'") from None
 
 
 def needs_sklearn(dataset: str) -> None:
