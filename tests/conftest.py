@@ -51,3 +51,12 @@ def torch():  # type: ignore[no-untyped-def]
     # them: with them unfrozen the suite ran 20 s longer.
     gc.freeze()
     return torch_module
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    # Each phase's report on the item, so a fixture's teardown can tell that its test failed
+    # (the browser tests save a screenshot then).
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -139,6 +139,9 @@ def test_each_command_explains_itself(capsys, command):
         # Every activation a user may name is listed, and so is what threshold does.
         assert all(name in out for name in mg.nn.activation_names())
         assert "threshold" in out and "--plot FILE" in out and ".png" in out
+    elif command == "playground":
+        # It names no activation: the page lists them all, plugins included.
+        assert "--plugin FILE.py" in out and "minigrad[playground]" in out
     else:
         assert "threshold=1.0, value=-1.0" in " ".join(out.split())  # help text is wrapped
 

@@ -40,6 +40,7 @@ from minigrad.playground.session import Session
 STATIC = Path(__file__).with_name("static")
 FRAME_INTERVAL = 1 / 30  # seconds between frames (and between ticks at normal speed)
 FAST_TICK = 0.03         # seconds of training per tick at fast speed
+MAX_STEPS = 10_000       # steps one `step` message may ask for
 MAX_MESSAGE = 200_000    # characters; 1000 custom points take about 30,000
 MESSAGE_TYPES = ("config", "play", "pause", "step", "reset", "ack", "trace", "export")
 
@@ -105,9 +106,11 @@ class Connection:
 
     # ------------------------------------------------------------------ the page's messages
 
-    async def handle(self, text: str) -> None:
+    async def handle(self, text: str | bytes) -> None:
         """Act on one message from the page; a bad one is answered with an error."""
         try:
+            if isinstance(text, bytes):
+                raise ConfigError("a binary WebSocket frame: every message is JSON text")
             if len(text) > MAX_MESSAGE:
                 raise ConfigError(f"message too long: {len(text)} characters, at most "
                                   f"{MAX_MESSAGE}")
@@ -145,8 +148,12 @@ class Connection:
         await self.send_frame()
 
     async def on_step(self, message: dict[str, Any]) -> None:
+        count = message.get("count", 1)
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_STEPS:
+            raise ConfigError(f"step: count must be a whole number from 1 to {MAX_STEPS}, "
+                              f"got {count!r}")
         self.playing = False
-        self.session.step()
+        self.session.step(count)
         await self.send_frame()
 
     async def on_reset(self, message: dict[str, Any]) -> None:
@@ -182,7 +189,7 @@ class Connection:
 
     async def run(self) -> None:
         """Serve the tab until it closes."""
-        inbox: asyncio.Queue[str | None] = asyncio.Queue()
+        inbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
         reader = asyncio.create_task(self._read(inbox))
         loop = asyncio.get_running_loop()
         try:
@@ -228,7 +235,7 @@ class Connection:
         else:
             self.last_frame = asyncio.get_running_loop().time()
 
-    async def _read(self, inbox: asyncio.Queue[str | None]) -> None:
+    async def _read(self, inbox: asyncio.Queue[str | bytes | None]) -> None:
         """Move the page's messages into ``inbox``; None when the tab has gone."""
         try:
             while True:
@@ -236,9 +243,7 @@ class Connection:
                 if message["type"] == "websocket.disconnect":
                     return
                 text = message.get("text")
-                if text is None:  # a binary frame: not part of the protocol
-                    text = "<binary frame>"
-                await inbox.put(text)
+                await inbox.put(text if text is not None else message.get("bytes") or b"")
         finally:
             await inbox.put(None)
 

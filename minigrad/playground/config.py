@@ -81,12 +81,19 @@ class Config:
 DEFAULTS = Config()
 
 
+def _shown(value: Any) -> str:
+    """``repr(value)``, cut short: a message must fit in the page."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> float:
     where = f"({low:g}, {high:g}]" if low_open else f"[{low:g}, {high:g}]"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"{name} must be a number in {where}, got {value!r}")
-    if value < low or value > high or (low_open and value == low):
-        raise ConfigError(f"{name} must be a number in {where}, got {value!r}")
+    # An int may have hundreds of digits: it is compared as it is, never made a float first.
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if (not number or isinstance(value, float) and not math.isfinite(value)
+            or not low <= value <= high or (low_open and value == low)):
+        raise ConfigError(f"{name} must be a number in {where}, got {_shown(value)}")
     return float(value)
 
 
@@ -94,19 +101,20 @@ def _integer(name: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, "
+                          f"got {_shown(value)}")
     return value
 
 
 def _choice(name: str, value: Any, options: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in options:
-        raise ConfigError(f"{name} must be one of {', '.join(options)}; got {value!r}")
+        raise ConfigError(f"{name} must be one of {', '.join(options)}; got {_shown(value)}")
     return value
 
 
 def _list(name: str, value: Any, longest: int) -> list[Any]:
     if not isinstance(value, list):
-        raise ConfigError(f"{name} must be a list, got {value!r}")
+        raise ConfigError(f"{name} must be a list, got {_shown(value)}")
     if len(value) > longest:
         raise ConfigError(f"{name} takes at most {longest} entries, got {len(value)}")
     return value
@@ -117,7 +125,7 @@ def _points(value: Any) -> tuple[tuple[float, float, int], ...]:
     points = []
     for i, p in enumerate(_list("points", value, limit)):
         if not isinstance(p, list) or len(p) != 3:
-            raise ConfigError(f"points[{i}] must be [x1, x2, label], got {p!r}")
+            raise ConfigError(f"points[{i}] must be [x1, x2, label], got {_shown(p)}")
         x1 = _number(f"points[{i}] x1", p[0], -EXTENT, EXTENT)
         x2 = _number(f"points[{i}] x2", p[1], -EXTENT, EXTENT)
         label = _integer(f"points[{i}] label", p[2], 0, 1)
@@ -141,10 +149,10 @@ def check_config(message: Any, activations: Sequence[str]) -> Config:
     minigrad.playground.config.ConfigError: learning_rate must be a number in (0, 10], got -1
     """
     if not isinstance(message, Mapping):
-        raise ConfigError(f"the configuration must be a JSON object, got {message!r}")
+        raise ConfigError(f"the configuration must be a JSON object, got {_shown(message)}")
     unknown = sorted(set(message) - set(DEFAULTS.as_json()))
     if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r}; known: "
+        raise ConfigError(f"unknown setting {_shown(unknown[0])}; known: "
                           f"{', '.join(DEFAULTS.as_json())}")
     raw = {**DEFAULTS.as_json(), **message}
     L = LIMITS

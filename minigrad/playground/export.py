@@ -28,7 +28,8 @@ def _data_lines(config: Config) -> list[str]:
                 "X, y = points[:, :2], points[:, 2].astype(np.int64)"]
     centre, scale = PLACEMENT[config.dataset]
     return [f"X, y = {generator_call(config)}",
-            f"X = (X - np.array({list(centre)!r})) * {scale!r}  # onto the plane [-6, 6]²"]
+            f"X = (X - np.array({list(centre)!r})) * {scale!r}  # onto the plane [-6, 6]²",
+            "X = np.clip(X, -6.0, 6.0)  # noisy points off the plane are kept on its edge"]
 
 
 def _activation(name: str) -> str:
@@ -64,7 +65,7 @@ def _plugins(config: Config, plugins: dict[str, str]) -> list[str]:
 def script(session: Session, plugins: dict[str, str] | None = None) -> str:
     """The Python source that rebuilds and retrains ``session``'s network as it was trained."""
     c = session.config
-    nets = [("model", c.activations)]
+    nets = [("model", list(c.activations))]
     if c.compare is not None:
         nets.append(("model_b", [c.compare] * len(c.hidden)))
     extra = _plugins(c, plugins or {})
@@ -134,15 +135,17 @@ def script(session: Session, plugins: dict[str, str] | None = None) -> str:
         "    return batch",
         "",
         "",
-        "# How the page trained: (steps, optimizer, learning rate, batch size, l2) in turn.",
-        f"SCHEDULE = {[tuple(s) for s in session.segments]!r}",
+        "# How the page trained, run by run: (steps, new optimizer?, optimizer, learning rate,",
+        "# batch size, l2); a new optimizer (the page's optimizer was switched) starts afresh.",
+        "SCHEDULE = [",
+        *(f"    {tuple(s)!r}," for s in session.segments),
+        "]",
         "",
-        "optimizers, kind = None, None",
+        "optimizers = []",
         "X_feat = features(X_train)",
-        "for steps, new_kind, lr, batch_size, l2 in SCHEDULE:",
-        "    if new_kind != kind:  # a new optimizer starts from a fresh state",
-        "        optimizers = [make_optimizer(new_kind, m, lr, l2) for m in models]",
-        "        kind = new_kind",
+        "for steps, new, kind, lr, batch_size, l2 in SCHEDULE:",
+        "    if new:",
+        "        optimizers = [make_optimizer(kind, m, lr, l2) for m in models]",
         "    for opt in optimizers:",
         "        opt.lr, opt.weight_decay = lr, l2",
         "    for _ in range(steps):",

@@ -38,12 +38,24 @@ def grid_points(cells: int) -> np.ndarray:
 
 
 def _bytes(values: np.ndarray) -> str:
-    """Values in [0, 1] as base64 of uint8 (what the page's canvases take)."""
-    return base64.b64encode(np.round(np.clip(values, 0, 1) * 255).astype(np.uint8)
-                            .tobytes()).decode("ascii")
+    """Values in [0, 1] as base64 of uint8 (what the page's canvases take); NaN (a diverged
+    network) shows as 0.5, undecided."""
+    levels = np.round(np.clip(np.nan_to_num(values, nan=0.5), 0, 1) * 255).astype(np.uint8)
+    return base64.b64encode(levels.tobytes()).decode("ascii")
 
 
-def make_optimizer(kind: str, params: Any, lr: float, l2: float) -> optim.Optimizer:
+def _grad(t: Tensor | None) -> np.ndarray:
+    """The gradient backward left on ``t`` (a retained output or a parameter)."""
+    assert t is not None and t.grad is not None, "backward reached every unit"
+    return t.grad
+
+
+def _value(t: Tensor | None) -> np.ndarray:
+    assert t is not None
+    return t.data
+
+
+def make_optimizer(kind: str, params: Any, lr: float, l2: float) -> Any:
     """``sgd``, ``momentum`` (SGD with momentum 0.9) or ``adam``; ``l2`` is weight decay."""
     if kind == "adam":
         return optim.Adam(params, lr=lr, weight_decay=l2)
@@ -147,7 +159,7 @@ class Net:
             return [(None, None)] * z.shape[1]
         zt = Tensor(z, requires_grad=True)
         act(zt).sum().backward()
-        slope = np.abs(zt.grad)
+        slope = np.abs(_grad(zt))
         dead = (slope == 0).all(axis=0)
         flat = (slope < SATURATED_SLOPE).mean(axis=0) > SATURATED_SHARE
         return [(bool(d), bool(f and not d)) for d, f in zip(dead, flat)]
@@ -161,16 +173,17 @@ class Net:
         with no_grad():
             boundary = self.probability(self.model(Tensor(features(grid, names))).data[:, 0])
             _, unit_maps, _ = self._forward_units(features(neuron_grid, names), retain=False)
-        # Gradient of the loss at every unit, over the training points (eval mode).
+        # The gradient of the loss that reaches each unit's weights, dL/dz, over the training
+        # points (eval mode): 0 for a dead unit, tiny for a saturated one.
         grads: list[np.ndarray] = []
         zs: list[np.ndarray] = []
         if len(problem.X_train):
-            z_t, a_t, out = self._forward_units(problem.X_train)
+            z_t, _, out = self._forward_units(problem.X_train)
             loss = self.loss_fn(out, Tensor(self.targets(problem.y_train)))
             loss.backward()
             n = len(problem.X_train)
-            # The loss is a mean over the points: n * dL/da is each point's own dL_i/da.
-            grads = [np.abs(a.grad * n).mean(axis=0) for a in a_t]
+            # The loss is a mean over the points: n * dL/dz is each point's own dL_i/dz.
+            grads = [np.abs(_grad(z) * n).mean(axis=0) for z in z_t[:-1]]
             zs = [z.data for z in z_t]
             self.optimizer.zero_grad()
         layers = []
@@ -193,7 +206,7 @@ class Net:
             "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
             "boundary": _bytes(boundary),
             "neurons": layers,
-            "weights": [{"W": d.W.data.tolist(), "b": d.b.data.tolist()} for d in dense],
+            "weights": [{"W": d.W.data.tolist(), "b": _value(d.b).tolist()} for d in dense],
         }
 
     def trace(self, x: np.ndarray, label: int) -> dict[str, Any]:
@@ -212,10 +225,10 @@ class Net:
             z, a = zs[k], outputs[k]
             layers.append({
                 "z": z.data[0].tolist(),
-                "a": a.data[0].tolist(), "dL_da": a.grad[0].tolist(),
-                "dL_dz": z.grad[0].tolist(),
-                "dL_dW": d.W.grad.tolist(), "dL_db": d.b.grad.tolist(),
-                "W": d.W.data.tolist(), "b": d.b.data.tolist(),
+                "a": a.data[0].tolist(), "dL_da": _grad(a)[0].tolist(),
+                "dL_dz": _grad(z)[0].tolist(),
+                "dL_dW": _grad(d.W).tolist(), "dL_db": _grad(d.b).tolist(),
+                "W": d.W.data.tolist(), "b": _value(d.b).tolist(),
             })
         result = {"loss": float(loss.data), "p": float(self.probability(out.data[0, 0])),
                   "layers": layers}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from minigrad import data
-from minigrad.playground.config import Config
+from minigrad.playground.config import EXTENT, Config
 
 # Each dataset: how make_* is called (as code, for the export too) and where its points go:
 # plane = (X - centre) * scale.
@@ -58,7 +58,8 @@ def _generate(config: Config) -> tuple[np.ndarray, np.ndarray]:
     }
     X, y = makers[config.dataset]()
     centre, scale = PLACEMENT[config.dataset]
-    return (X - np.array(centre)) * scale, y
+    # Noisy points that would fall off the plane are kept on its edge, where they are seen.
+    return np.clip((X - np.array(centre)) * scale, -EXTENT, EXTENT), y
 
 
 # Each feature as a function of the plane coordinates and as the code the export writes.

@@ -69,6 +69,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = True,
         print(f"plugin activations: {', '.join(loaded)}", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                            ws_max_size=1 << 20, lifespan="on"))
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it has already handled
+        pass
     print("minigrad playground: stopped", flush=True)
     return 0

@@ -45,6 +45,8 @@ class Session:
         if new.data_key() != old.data_key() or new.network_key() != old.network_key():
             self.reset()
             return True
+        if new.optimizer != old.optimizer:
+            self._new_optimizer = True  # the next step starts a fresh optimizer state
         for net in self.nets:
             net.set_optimizer(new.optimizer, new.learning_rate, new.l2)
         return False
@@ -62,8 +64,10 @@ class Session:
         self._order: np.ndarray | None = None
         self._cursor = 0
         self._passes = 0
-        # (steps, optimizer, learning_rate, batch_size, l2) runs as trained, for the export.
+        # [steps, new optimizer?, optimizer, learning_rate, batch_size, l2] runs as trained,
+        # for the export; "new optimizer?" says the run started from a fresh optimizer state.
         self.segments: list[list[Any]] = []
+        self._new_optimizer = True
 
     # ------------------------------------------------------------------ training
 
@@ -102,8 +106,9 @@ class Session:
             batch = self._next_batch(c.batch_size)
             losses = [net.step(X[batch], y[batch]) for net in self.nets]
             self.finite = bool(np.isfinite(losses).all())
-            if not self.segments or self.segments[-1][1:] != settings:
-                self.segments.append([0, *settings])
+            if self._new_optimizer or self.segments[-1][2:] != settings:
+                self.segments.append([0, self._new_optimizer, *settings])
+                self._new_optimizer = False
             self.segments[-1][0] += 1
             self.steps += 1
 
