@@ -201,9 +201,15 @@ def receive(ws: Any) -> dict[str, Any]:
     return message
 
 
-def open_tab(ws: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    hello, state = receive(ws), receive(ws)
-    assert (hello["type"], state["type"]) == ("hello", "state")
+def open_tab(ws: Any, config: dict[str, Any] | None = None
+             ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Connect as the page does: hello, then the page's config (its URL's), then the state
+    that answers it (even when it is the defaults)."""
+    hello = receive(ws)
+    assert hello["type"] == "hello"
+    ws.send_json({"type": "config", "config": config or {}})
+    state = receive(ws)
+    assert state["type"] == "state"
     return hello, state
 
 

@@ -90,6 +90,7 @@ class Connection:
         self.session = Session(nn.activation_names())
         self.playing = False
         self.acked = True  # the page drew the last frame sent (or none was sent)
+        self.introduced = False  # the page has had a `state` (its data) at least once
         self.last_frame = 0.0
 
     async def send(self, message: Mapping[str, Any]) -> None:
@@ -126,13 +127,18 @@ class Connection:
             await getattr(self, f"on_{kind}")(message)
         except ConfigError as error:
             await self.refuse(str(error))
+        except WebSocketDisconnect:
+            raise
         except Exception as error:  # a bug must not end the tab's session, but is reported
             traceback.print_exc(file=sys.stderr)
             self.playing = False
             await self.refuse(f"internal error: {type(error).__name__}: {error}")
 
     async def on_config(self, message: dict[str, Any]) -> None:
-        if self.session.apply(message.get("config")):
+        # The page's first config (from its URL) always gets the data; later ones only when
+        # they changed it or the network, else a frame (which carries the config too).
+        if self.session.apply(message.get("config")) or not self.introduced:
+            self.introduced = True
             await self.send(self.session.state())
         else:
             await self.send_frame()
@@ -193,8 +199,7 @@ class Connection:
         reader = asyncio.create_task(self._read(inbox))
         loop = asyncio.get_running_loop()
         try:
-            await self.send(self.playground.hello())
-            await self.send(self.session.state())
+            await self.send(self.playground.hello())  # the page answers with its config
             while True:
                 if not inbox.empty():  # the page's messages come before more training
                     text = inbox.get_nowait()

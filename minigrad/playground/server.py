@@ -42,6 +42,8 @@ def load_plugins(files: Sequence[str]) -> dict[str, str]:
 def check_port(host: str, port: int) -> None:
     """Refuse a port that is taken (before uvicorn would fail with a traceback)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As uvicorn binds: a port whose old connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:

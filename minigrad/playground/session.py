@@ -117,6 +117,7 @@ class Session:
     def frame(self, playing: bool = False) -> dict[str, Any]:
         return {
             "type": "frame", "step": self.steps, "epoch": self.epoch, "playing": playing,
+            "config": self.config.as_json(),
             "grid": GRID, "neuron_grid": NEURON_GRID,
             "nets": [net.frame(self.problem, self.config.features, self._grid,
                                self._neuron_grid) for net in self.nets],
