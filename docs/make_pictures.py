@@ -9,10 +9,11 @@ Usage::
 Each picture is drawn by the ``minigrad`` command exactly as a user runs it; the table that
 command prints is kept beside the picture (``docs/xor.txt``), and the README's copy of it is
 checked against that file by the suite (tests/test_docs.py). ``docs/graph.png`` is what the
-README's mg.viz example draws (the block is run as written). ``--check`` (run by .ci/run)
-fails when a picture or its table is stale: the table must match character for character,
-the picture pixel for pixel up to a small tolerance for anti-aliasing differences between
-matplotlib builds.
+README's mg.viz example draws (the block is run as written); ``docs/playground.png`` is the
+playground's page in a headless Chromium after a fixed number of training steps (the browser
+tests make it too, and compare). ``--check`` (run by .ci/run) fails when a picture or its
+table is stale: the table must match character for character, the picture pixel for pixel
+up to a small tolerance for anti-aliasing differences between matplotlib builds.
 
 Each notebook is executed top to bottom in a fresh kernel (nbclient) and saved with its outputs,
 so the outputs a reader sees on the page are those of the current code. ``--check`` executes a
@@ -43,6 +44,11 @@ PICTURES = {
 # The graph picture is what the README's "See backprop" example draws: that block is run
 # as written and its `graph` rendered, so the picture cannot drift from the code shown.
 GRAPH = "graph.png"
+
+# The README's screenshot of the playground: the page in a headless Chromium, trained by a
+# fixed number of steps (minigrad.playground.browser.readme_screenshot), so it is the same at
+# every run. Needs Debian's chromium and Playwright (.ci/run installs both).
+PLAYGROUND = "playground.png"
 
 # Root-mean-square pixel difference (0-255) allowed by --check.
 TOLERANCE = 2.0
@@ -75,6 +81,18 @@ def make(folder: Path) -> None:
                         if not line.startswith("saved picture"))
         (folder / picture).with_suffix(".txt").write_text(table, encoding="utf-8")
     draw_readme_graph(folder / GRAPH)
+    screenshot_playground(folder / PLAYGROUND)
+
+
+def screenshot_playground(path: Path) -> None:
+    """Serve the playground and save the README's screenshot of it to ``path``."""
+    from minigrad.playground import browser
+
+    if browser.find_chromium() is None:
+        raise SystemExit(f"make_pictures: the playground screenshot needs a browser: "
+                         f"{browser.INSTALL_HINT}")
+    with browser.running_server() as url, browser.chromium() as chrome:
+        browser.readme_screenshot(chrome, url, str(path))
 
 
 def run_notebook(path: Path, save_to: Path | None = None) -> object:
@@ -180,7 +198,7 @@ def check() -> list[str]:
             kept = DOCS / table
             if not kept.exists() or kept.read_text() != (fresh / table).read_text():
                 problems.append(f"docs/{table} differs from what `minigrad` prints now")
-        for picture in [*PICTURES, GRAPH]:
+        for picture in [*PICTURES, GRAPH, PLAYGROUND]:
             if not (DOCS / picture).exists():
                 problems.append(f"docs/{picture} is missing")
                 continue
@@ -202,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.check:
         make(DOCS)
-        print(f"wrote {', '.join(PICTURES)} (with their tables) and {GRAPH} under {DOCS}")
+        print(f"wrote {', '.join(PICTURES)} (with their tables), {GRAPH} and {PLAYGROUND} "
+              f"under {DOCS}")
         for path in notebook_paths():
             run_notebook(path, save_to=path)
             print(f"ran notebooks/{path.name} and saved its outputs")
@@ -213,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print("run `python docs/make_pictures.py` and commit the result", file=sys.stderr)
         return 1
-    print(f"docs/ is up to date ({len(PICTURES) + 1} picture(s)), and so are the outputs of "
+    print(f"docs/ is up to date ({len(PICTURES) + 2} picture(s)), and so are the outputs of "
           f"{len(notebook_paths())} notebook(s)")
     return 0
 

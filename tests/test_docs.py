@@ -26,7 +26,7 @@ def _make_pictures():  # type: ignore[no-untyped-def]
 def test_every_file_under_docs_comes_from_the_script():
     script = _make_pictures()
     pictures = script.PICTURES
-    made = {"make_pictures.py", script.GRAPH} | set(pictures) | {
+    made = {"make_pictures.py", script.GRAPH, script.PLAYGROUND} | set(pictures) | {
         Path(p).with_suffix(".txt").name for p in pictures}
     present = {p.name for p in DOCS.iterdir() if p.name != "__pycache__"}
     assert present == made
@@ -38,6 +38,7 @@ def test_the_readme_shows_each_picture_and_its_table_as_made():
               if not lang]
     script = _make_pictures()
     assert f"(docs/{script.GRAPH})" in readme
+    assert f"(docs/{script.PLAYGROUND})" in readme
     for picture in script.PICTURES:
         assert f"(docs/{picture})" in readme
         table = (DOCS / picture).with_suffix(".txt").read_text(encoding="utf-8")

@@ -358,6 +358,18 @@ def test_two_tabs_are_independent(chrome: Any, server: str) -> None:
         second.close()
 
 
+def test_the_readme_screenshot_is_what_the_page_shows(chrome: Any, server: str) -> None:
+    from matplotlib.testing.compare import compare_images
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    fresh = ARTIFACTS / "playground.png"
+    browser.readme_screenshot(chrome, server, str(fresh))
+    kept = Path(__file__).resolve().parent.parent / "docs" / "playground.png"
+    # The same tolerance as docs/make_pictures.py --check (which writes the README's copy).
+    assert compare_images(str(kept), str(fresh), 2.0) is None, (
+        "docs/playground.png is stale: run python docs/make_pictures.py")
+
+
 def test_plugin_activations_appear_in_the_page(chrome: Any, tmp_path: Path) -> None:
     plugin = tmp_path / "squareplus_plugin.py"
     plugin.write_text(

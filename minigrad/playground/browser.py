@@ -130,3 +130,32 @@ def play_until(page: Any, condition: str, timeout: float = 60.0) -> None:
     page.get_by_test_id("pause").click()
     page.wait_for_function("() => window.playground.lastFrame && "
                            "!window.playground.lastFrame.playing", timeout=10_000)
+
+
+# The README's picture: spirals, which a plain 2-input network finds hard, learned with the
+# sin features; then one point's backward pass. Every step is asked for by count, so the
+# picture is the same at every run (docs/make_pictures.py --check compares it).
+README_STATE = ("#dataset=spirals&noise=0.05&features=x1,x2,sin_x1,sin_x2&hidden=6,4"
+                "&activations=tanh,tanh&optimizer=adam&lr=0.03&batch_size=10")
+README_ROUNDS, README_STEPS = 40, 50
+
+
+def readme_screenshot(browser_: Any, url: str, path: str) -> None:
+    """Train the README's example in steps the page asks for, trace one point and save a
+    screenshot of the page to ``path``."""
+    page = open_page(browser_, url + README_STATE)
+    try:
+        for round_ in range(1, README_ROUNDS + 1):
+            page.evaluate(f"() => window.playground.send({{type: 'step', count: {README_STEPS}}})")
+            page.wait_for_function(f"() => window.playground.lastFrame.step === "
+                                   f"{round_ * README_STEPS}")
+        page.wait_for_function("() => window.playground.framesDrawn >= "
+                               "window.playground.framesReceived")
+        page.get_by_test_id("trace-index").fill("3")
+        page.get_by_test_id("trace-go").click()
+        page.get_by_test_id("trace-backward").click()
+        page.get_by_test_id("trace-dldw-0-0-0").wait_for()
+        page.mouse.move(0, 0)
+        page.screenshot(path=path)
+    finally:
+        page.close()
