@@ -130,6 +130,25 @@ def test_layers_and_neurons_can_be_added_and_removed(page: Any) -> None:
     wait_frame(page, "f.nets[0].neurons.length === 2")
 
 
+def test_six_layers_at_most_each_with_its_activation(page: Any) -> None:
+    for layers in range(len(DEFAULTS.hidden) + 1, 7):
+        page.get_by_test_id("add-layer").click()
+        page.get_by_test_id(f"activation-{layers - 1}").wait_for()
+    page.get_by_test_id("activation-5").select_option("swish")
+    wait_frame(page, "f.nets[0].activations.length === 6 && f.nets[0].activations[5] === 'swish'")
+    assert page.get_by_test_id("add-layer").is_disabled()
+
+
+def test_reset_starts_again_from_the_seed(page: Any) -> None:
+    initial = frame_value(page, "nets[0].weights")
+    step(page, 5)
+    assert frame_value(page, "nets[0].weights") != initial
+    page.get_by_test_id("reset").click()
+    wait_frame(page, "f.step === 0")
+    assert browser.number(page, "epoch") == 0
+    assert frame_value(page, "nets[0].weights") == initial
+
+
 # --------------------------------------------------------------------------- why non-linearity
 
 
