@@ -78,9 +78,10 @@ def frame_value(page: Any, expression: str) -> Any:
 
 
 def wait_frame(page: Any, condition: str, timeout: float = 20.0) -> None:
+    """Wait until the page shows a frame ``f`` for which ``condition`` holds."""
     page.wait_for_function(
-        f"() => {{ const f = window.playground.lastFrame; return {condition}; }}",
-        timeout=timeout * 1000)
+        f"() => {{ const f = window.playground.lastFrame; "
+        f"return {browser.SHOWN} && ({condition}); }}", timeout=timeout * 1000)
 
 
 def step(page: Any, times: int) -> None:

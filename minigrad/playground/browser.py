@@ -114,7 +114,16 @@ def open_page(browser: Any, url: str, width: int = 1400, height: int = 900) -> A
 
 def wait_ready(page: Any, timeout: float = 20.0) -> None:
     page.wait_for_function("() => window.playground && window.playground.connected && "
-                           "window.playground.framesDrawn > 0", timeout=timeout * 1000)
+                           f"window.playground.framesDrawn > 0 && {SHOWN}",
+                           timeout=timeout * 1000)
+
+
+# The page shows the last frame it received (it draws one animation frame later).
+SHOWN = "window.playground.drawnFrame === window.playground.lastFrame"
+
+
+def wait_shown(page: Any) -> None:
+    page.wait_for_function(f"() => {SHOWN}", timeout=10_000)
 
 
 def number(page: Any, testid: str) -> float:
@@ -130,6 +139,7 @@ def play_until(page: Any, condition: str, timeout: float = 60.0) -> None:
     page.get_by_test_id("pause").click()
     page.wait_for_function("() => window.playground.lastFrame && "
                            "!window.playground.lastFrame.playing", timeout=10_000)
+    wait_shown(page)
 
 
 # The README's picture: spirals, which a plain 2-input network finds hard, learned with the
@@ -149,8 +159,7 @@ def readme_screenshot(browser_: Any, url: str, path: str) -> None:
             page.evaluate(f"() => window.playground.send({{type: 'step', count: {README_STEPS}}})")
             page.wait_for_function(f"() => window.playground.lastFrame.step === "
                                    f"{round_ * README_STEPS}")
-        page.wait_for_function("() => window.playground.framesDrawn >= "
-                               "window.playground.framesReceived")
+        wait_shown(page)
         page.get_by_test_id("trace-index").fill("3")
         page.get_by_test_id("trace-go").click()
         page.get_by_test_id("trace-backward").click()

@@ -74,6 +74,7 @@ const playground = {
   framesDrawn: 0,
   framesReceived: 0,
   lastFrame: null,
+  drawnFrame: null,
   config: null,
   connected: false,
   sendRaw(text) {
@@ -412,6 +413,7 @@ function drawLatest() {
     console.error("playground: drawing failed", e);
   }
   playground.framesDrawn++;
+  playground.drawnFrame = frame; // what the page shows now (tests wait for it)
   // one ack per frame received: the server sends the next frame only after it
   for (; S.unacked > 0; S.unacked--) send({ type: "ack" }, false);
 }

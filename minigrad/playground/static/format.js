@@ -1,4 +1,16 @@
-// Number formatting shared by the panels.
+// Number formatting shared by the panels, and the one DOM helper they share.
+
+/** A new element: attrs are attributes, except "class" and "text"; then its children. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v);
+  }
+  node.append(...children);
+  return node;
+}
 
 /** 4 significant digits, without trailing zeros; "NaN" for null (a diverged value). */
 export function fmt4(v) {

@@ -3,7 +3,7 @@
 // The DOM is rebuilt only when the architecture changes; frames only update attributes.
 
 import { BLUE, ORANGE, css, decodeBase64, featureBytes, paintBytes, LUT_REGION } from "./draw.js";
-import { fmt4 } from "./format.js";
+import { el, fmt4 } from "./format.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const POS = css(BLUE);
@@ -13,17 +13,6 @@ const INPUT_GRID = 32; // resolution of the (never changing) input heatmaps
 
 const DEAD_HINT = "dead: this unit's derivative is 0 on every training point, so no gradient flows through it";
 const SAT_HINT = "saturated: its derivative is below 0.01 on more than 90% of the training points";
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
 
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 

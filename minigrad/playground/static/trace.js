@@ -3,18 +3,7 @@
 // minigrad's loss.backward() computed them. Every number carries its exact value in
 // data-value and a 4-significant-digit text.
 
-import { fmt4 } from "./format.js";
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
+import { el, fmt4 } from "./format.js";
 
 /** A number cell: rounded text, the value as sent in data-value. */
 function num(testid, value, cls = "") {
