@@ -316,8 +316,10 @@ def test_malformed_messages_and_urls_are_refused(page: Any, server: str) -> None
     error.wait_for(state="visible")
     assert "malformed JSON" in error.inner_text()
     step(page, 1)
-    # 10^6 neurons and 10^7 points from a hand-edited URL: refused, defaults kept.
-    for hash_ in ("#hidden=1000000&activations=tanh", "#n_samples=10000000"):
+    # 10^6 neurons, 10^7 points, an unknown activation from a hand-edited URL: refused,
+    # defaults kept.
+    for hash_ in ("#hidden=1000000&activations=tanh", "#n_samples=10000000",
+                  "#activations=no_such_thing,tanh"):
         page.goto(server + hash_)
         browser.wait_ready(page)
         page.get_by_test_id("error").wait_for(state="visible")
