@@ -390,7 +390,9 @@ def _corrupt(state: dict[str, np.ndarray], **changes: Any) -> dict[str, np.ndarr
 @pytest.mark.parametrize(("changes", "message"), [
     (dict(kind=np.array("SGD")), "kind: expected 'Adam', got 'SGD'"),
     (dict(num_params=np.array(3)), "num_params: this optimizer has 2 parameters"),
-    (dict(hyper__lr=np.array(-1.0)), "Adam: lr must be >= 0.0"),
+    # (a negative rate loads: a schedule such as LambdaLR may set one, as in torch)
+    (dict(hyper__lr=np.array(np.inf)), "Adam: lr must be finite"),
+    (dict(hyper__eps=np.array(-1.0)), "Adam: eps must be >= 0.0"),
     (dict(hyper__beta1=None), "missing key hyper.beta1"),
     (dict(hyper__momentum=np.array(0.9)), "unexpected key hyper.momentum"),
     (dict(state__0__exp_avg=np.zeros((2, 3))), r"state.0.exp_avg: expected shape \(3, 2\)"),

@@ -6,8 +6,13 @@ defaults (SGD's is the exception: ``lr=0.01``), so a model trained with either g
 numbers. Parameters are updated in place (``p.data`` is owned by the Parameter); ``p.grad``
 is only read. A parameter whose ``grad`` is None is skipped, its state untouched.
 
+Each optimizer takes its parameters as torch's do: an iterable of Parameters, or param
+groups with their own hyper-parameters (``[{"params": body, "lr": 1e-4}, {"params":
+head}]``), in ``opt.param_groups``; every scheduler schedules each group's rate.
+
 The package re-exports one module per concept: :mod:`~minigrad.optim.optimizer` (the
-``Optimizer`` base class, its ``state_dict()`` layout and the argument checks shared by
+``Optimizer`` base class and its param groups), :mod:`~minigrad.optim.optimizer_state` (the
+``state_dict()`` layout), :mod:`~minigrad.optim.checks` (the argument checks shared by
 everything here), :mod:`~minigrad.optim.sgd`, :mod:`~minigrad.optim.adam` (Adam, AdamW),
 :mod:`~minigrad.optim.nadam`, :mod:`~minigrad.optim.radam`, :mod:`~minigrad.optim.adamax`,
 :mod:`~minigrad.optim.rmsprop`, :mod:`~minigrad.optim.adagrad`,
@@ -30,6 +35,17 @@ Examples
 ...     opt.step()
 >>> w.data
 array([ 0.46, -0.92])
+
+Two groups, the second with its own rate; the attribute ``opt.lr`` is group 0's:
+
+>>> b = mg.Tensor([1.0], requires_grad=True)
+>>> opt = optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=0.1)
+>>> [group["lr"] for group in opt.param_groups], opt.lr
+([0.1, 0.5], 0.1)
+>>> (w * w).sum().backward(); (b * b).sum().backward()
+>>> opt.step()
+>>> b.data
+array([0.])
 """
 
 from minigrad.optim.adagrad import Adagrad

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import Hyper, Optimizer, _eps, _flag, _number
+from minigrad.optim.checks import Hyper, _eps, _flag, _number
+from minigrad.optim.optimizer import GroupHyper, Optimizer
 from minigrad.tensor import Tensor
 
 __all__ = ["Adagrad"]
@@ -17,8 +19,9 @@ class Adagrad(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Parameter
-        What to optimize.
+    params : iterable of Parameter, or list of dict
+        What to optimize, or param groups (``[{"params": ..., "lr": ...}, ...]``; see
+        :mod:`minigrad.optim.optimizer`).
     lr : float, default=1e-2
         Learning rate.
     lr_decay : float, default=0
@@ -42,6 +45,10 @@ class Adagrad(Optimizer):
         s = s + g**2
         p = p - clr * g / (sqrt(s) + eps)
 
+    ``s`` starts at the parameter's group's ``initial_accumulator_value``. PyTorch (2.13)
+    starts every parameter at the constructor's value and ignores a param group's own; here
+    the group's value is used, as for every other hyper-parameter.
+
     Examples
     --------
     >>> import numpy as np, minigrad as mg
@@ -54,21 +61,21 @@ class Adagrad(Optimizer):
     array([0.5])
     """
 
-    lr_decay: float
-    weight_decay: float
-    initial_accumulator_value: float
-    eps: float
-    maximize: bool
+    lr_decay = GroupHyper[float]()
+    weight_decay = GroupHyper[float]()
+    initial_accumulator_value = GroupHyper[float]()
+    eps = GroupHyper[float]()
+    maximize = GroupHyper[bool]()
+    _state_entries = ("step", "sum")
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 1e-2, lr_decay: float = 0.0,
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
 
-    def _check_hyper(self, hyper: Hyper) -> Hyper:
-        owner = "Adagrad"
+    def _check_hyper(self, hyper: Hyper, owner: str) -> Hyper:
         return dict(
             lr=_number(owner, "lr", hyper["lr"]),
             lr_decay=_number(owner, "lr_decay", hyper["lr_decay"]),
@@ -79,24 +86,19 @@ class Adagrad(Optimizer):
             maximize=_flag(owner, "maximize", hyper["maximize"]),
         )
 
-    def _hyper(self) -> Hyper:
-        return dict(lr=self.lr, lr_decay=self.lr_decay, weight_decay=self.weight_decay,
-                    initial_accumulator_value=self.initial_accumulator_value, eps=self.eps,
-                    maximize=self.maximize)
-
     def _state_names(self, hyper: Hyper) -> tuple[str, ...]:
         return ("step", "sum")
 
-    def _update(self, index: int, p: Tensor, grad: np.ndarray) -> None:
-        g = -grad if self.maximize else grad
-        if self.weight_decay:
-            g = g + self.weight_decay * p.data
+    def _update(self, index: int, p: Tensor, grad: np.ndarray, hyper: Hyper) -> None:
+        g = -grad if hyper["maximize"] else grad
+        if hyper["weight_decay"]:
+            g = g + hyper["weight_decay"] * p.data
         state = self.state[index]
         if not state:
             state["step"] = 0
-            state["sum"] = np.full_like(p.data, self.initial_accumulator_value)
+            state["sum"] = np.full_like(p.data, hyper["initial_accumulator_value"])
         state["step"] += 1
-        clr = self.lr / (1.0 + (state["step"] - 1) * self.lr_decay)
+        clr = hyper["lr"] / (1.0 + (state["step"] - 1) * hyper["lr_decay"])
         total = state["sum"]
         total += g * g
-        p.data -= clr * (g / (np.sqrt(total) + self.eps))
+        p.data -= clr * (g / (np.sqrt(total) + hyper["eps"]))

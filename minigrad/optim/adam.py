@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import Hyper, Optimizer, _eps, _flag, _number
+from minigrad.optim.checks import Hyper, _eps, _flag, _number
+from minigrad.optim.optimizer import GroupHyper, Optimizer
 from minigrad.tensor import Tensor
 
 __all__ = ["Adam", "AdamFamily", "AdamW"]
@@ -30,35 +31,29 @@ class AdamFamily(Optimizer):
     (``_flags``), validated and saved the same way.
 
     Subclasses keep their own ``__init__`` signature (defaults differ between them, as in
-    PyTorch) and pass their extra hyper-parameters by keyword.
+    PyTorch) and pass their extra hyper-parameters by keyword. A param group holds the pair
+    as torch does, ``group["betas"] = (beta1, beta2)``; the state dict stores it as
+    ``hyper.beta1`` and ``hyper.beta2``.
     """
 
-    beta1: float
-    beta2: float
-    eps: float
-    weight_decay: float
-    maximize: bool
+    betas = GroupHyper[tuple[float, float]]()
+    beta1 = GroupHyper[float]("betas", 0)
+    beta2 = GroupHyper[float]("betas", 1)
+    eps = GroupHyper[float]()
+    weight_decay = GroupHyper[float]()
+    maximize = GroupHyper[bool]()
     _numbers: tuple[str, ...] = ()
     _flags: tuple[str, ...] = ("maximize",)
 
-    def __init__(self, params: Iterable[Tensor], lr: float, betas: Any, eps: float,
+    def __init__(self, params: Iterable[Any], lr: float, betas: Any, eps: float,
                  weight_decay: float, **extra: Any) -> None:
-        beta1, beta2 = _betas(type(self).__name__, betas)
-        super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps,
-                                      weight_decay=weight_decay, **extra))
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      **extra))
 
-    @property
-    def betas(self) -> tuple[float, float]:
-        """``(beta1, beta2)``."""
-        return self.beta1, self.beta2
-
-    def _check_hyper(self, hyper: Hyper) -> Hyper:
-        owner = type(self).__name__
-        beta1, beta2 = _betas(owner, (hyper["beta1"], hyper["beta2"]))
+    def _check_hyper(self, hyper: Hyper, owner: str) -> Hyper:
         checked: Hyper = dict(
             lr=_number(owner, "lr", hyper["lr"]),
-            beta1=beta1,
-            beta2=beta2,
+            betas=_betas(owner, hyper["betas"]),
             eps=_eps(owner, hyper["eps"]),
             weight_decay=_number(owner, "weight_decay", hyper["weight_decay"]),
         )
@@ -68,9 +63,23 @@ class AdamFamily(Optimizer):
             checked[name] = _flag(owner, name, hyper[name])
         return checked
 
-    def _hyper(self) -> Hyper:
-        names = ("lr", "beta1", "beta2", "eps", "weight_decay", *self._numbers, *self._flags)
-        return {name: getattr(self, name) for name in names}
+    def _flat(self, hyper: Hyper) -> Hyper:
+        flat: Hyper = {}
+        for key, value in hyper.items():
+            if key == "betas":
+                flat["beta1"], flat["beta2"] = value
+            else:
+                flat[key] = value
+        return flat
+
+    def _unflat(self, flat: Hyper) -> Hyper:
+        hyper: Hyper = {}
+        for key, value in flat.items():
+            if key == "beta1":
+                hyper["betas"] = (value, flat.get("beta2"))
+            elif key != "beta2":
+                hyper[key] = value
+        return hyper
 
 
 class Adam(AdamFamily):
@@ -78,8 +87,9 @@ class Adam(AdamFamily):
 
     Parameters
     ----------
-    params : iterable of Parameter
-        What to optimize.
+    params : iterable of Parameter, or list of dict
+        What to optimize, or param groups (``[{"params": ..., "lr": ...}, ...]``; see
+        :mod:`minigrad.optim.optimizer`).
     lr : float, default=1e-3
         Learning rate.
     betas : (float, float), default=(0.9, 0.999)
@@ -117,16 +127,12 @@ class Adam(AdamFamily):
     array([ 0.9, -0.9])
     """
 
-    beta1: float
-    beta2: float
-    eps: float
-    weight_decay: float
-    amsgrad: bool
-    maximize: bool
+    amsgrad = GroupHyper[bool]()
     _flags = ("amsgrad", "maximize")
+    _state_entries = ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     _decoupled = False
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False,
                  maximize: bool = False) -> None:
@@ -137,19 +143,19 @@ class Adam(AdamFamily):
         names = ("step", "exp_avg", "exp_avg_sq")
         return names + ("max_exp_avg_sq",) if hyper["amsgrad"] else names
 
-    def _update(self, index: int, p: Tensor, grad: np.ndarray) -> None:
-        g = -grad if self.maximize else grad
-        lr, beta1, beta2 = self.lr, self.beta1, self.beta2
-        if self.weight_decay:
+    def _update(self, index: int, p: Tensor, grad: np.ndarray, hyper: Hyper) -> None:
+        g = -grad if hyper["maximize"] else grad
+        lr, (beta1, beta2), weight_decay = hyper["lr"], hyper["betas"], hyper["weight_decay"]
+        if weight_decay:
             if self._decoupled:
-                p.data *= 1.0 - lr * self.weight_decay
+                p.data *= 1.0 - lr * weight_decay
             else:
-                g = g + self.weight_decay * p.data
+                g = g + weight_decay * p.data
         state = self.state[index]
         if not state:
             state["step"] = 0
-            for name in self._state_names(self._hyper())[1:]:
-                state[name] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p.data)
+            state["exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
         step = state["step"]
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
@@ -158,9 +164,13 @@ class Adam(AdamFamily):
         exp_avg_sq *= beta2
         exp_avg_sq += (1.0 - beta2) * (g * g)
         second = exp_avg_sq
-        if self.amsgrad:
-            second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-        denom = np.sqrt(second) / math.sqrt(1.0 - beta2 ** step) + self.eps
+        if hyper["amsgrad"]:
+            # Made here, not with the others: amsgrad may be switched on in a group mid-run.
+            running_max = state.get("max_exp_avg_sq")
+            if running_max is None:
+                running_max = state["max_exp_avg_sq"] = np.zeros_like(p.data)
+            second = np.maximum(running_max, exp_avg_sq, out=running_max)
+        denom = np.sqrt(second) / math.sqrt(1.0 - beta2 ** step) + hyper["eps"]
         p.data -= (lr / (1.0 - beta1 ** step)) * (exp_avg / denom)
 
 
@@ -169,8 +179,9 @@ class AdamW(Adam):
 
     Parameters
     ----------
-    params : iterable of Parameter
-        What to optimize.
+    params : iterable of Parameter, or list of dict
+        What to optimize, or param groups (``[{"params": ..., "lr": ...}, ...]``; see
+        :mod:`minigrad.optim.optimizer`).
     lr : float, default=1e-3
         Learning rate.
     betas : (float, float), default=(0.9, 0.999)
@@ -205,7 +216,7 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False,
                  maximize: bool = False) -> None:

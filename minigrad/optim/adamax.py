@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from minigrad.optim.adam import AdamFamily
-from minigrad.optim.optimizer import Hyper
+from minigrad.optim.checks import Hyper
 from minigrad.tensor import Tensor
 
 __all__ = ["Adamax"]
@@ -18,8 +19,9 @@ class Adamax(AdamFamily):
 
     Parameters
     ----------
-    params : iterable of Parameter
-        What to optimize.
+    params : iterable of Parameter, or list of dict
+        What to optimize, or param groups (``[{"params": ..., "lr": ...}, ...]``; see
+        :mod:`minigrad.optim.optimizer`).
     lr : float, default=2e-3
         Learning rate (PyTorch's default for Adamax).
     betas : (float, float), default=(0.9, 0.999)
@@ -53,13 +55,9 @@ class Adamax(AdamFamily):
     array([ 0.9, -0.9])
     """
 
-    beta1: float
-    beta2: float
-    eps: float
-    weight_decay: float
-    maximize: bool
+    _state_entries = ("step", "exp_avg", "exp_inf")
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 2e-3,
+    def __init__(self, params: Iterable[Any], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, maximize: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, maximize=maximize)
@@ -67,19 +65,20 @@ class Adamax(AdamFamily):
     def _state_names(self, hyper: Hyper) -> tuple[str, ...]:
         return ("step", "exp_avg", "exp_inf")
 
-    def _update(self, index: int, p: Tensor, grad: np.ndarray) -> None:
-        g = -grad if self.maximize else grad
+    def _update(self, index: int, p: Tensor, grad: np.ndarray, hyper: Hyper) -> None:
+        g = -grad if hyper["maximize"] else grad
+        beta1, beta2 = hyper["betas"]
         state = self.state[index]
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(p.data)
             state["exp_inf"] = np.zeros_like(p.data)
         state["step"] += 1
-        if self.weight_decay:
-            g = g + self.weight_decay * p.data
+        if hyper["weight_decay"]:
+            g = g + hyper["weight_decay"] * p.data
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
-        exp_avg += (1.0 - self.beta1) * (g - exp_avg)  # torch's lerp
-        exp_inf *= self.beta2
-        np.maximum(exp_inf, np.abs(g) + self.eps, out=exp_inf)
-        clr = self.lr / (1.0 - self.beta1 ** state["step"])
+        exp_avg += (1.0 - beta1) * (g - exp_avg)  # torch's lerp
+        exp_inf *= beta2
+        np.maximum(exp_inf, np.abs(g) + hyper["eps"], out=exp_inf)
+        clr = hyper["lr"] / (1.0 - beta1 ** state["step"])
         p.data -= clr * (exp_avg / exp_inf)

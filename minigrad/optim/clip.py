@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import _number
+from minigrad.optim.checks import _number
 from minigrad.tensor import Tensor
 
 __all__ = ["clip_grad_norm_"]

@@ -10,10 +10,11 @@ forms), never from a closed form of the epoch count. So two schedulers on one op
 compose (a warm-up and a decay, ``StepLR`` and ``ExponentialLR`` multiply), and a rate set by
 hand (``opt.lr = 0.01``) between steps is where the schedule carries on from.
 
-minigrad's optimizers have one parameter group, so ``opt.lr`` is the rate torch keeps in
-``param_groups[0]["lr"]``, and ``opt.initial_lr`` is torch's ``param_groups[0]
-["initial_lr"]``: the rate the first scheduler found, shared by every later one as
-``base_lrs[0]``.
+Every scheduler works on each of the optimizer's param groups, as torch's do: the rate of
+group ``i`` is ``optimizer.param_groups[i]["lr"]``; the first scheduler records it as the
+group's ``"initial_lr"`` (shared by every later scheduler as ``base_lrs[i]``), and
+:meth:`~LRScheduler.get_last_lr` has one rate per group. With one group, ``opt.lr`` and
+``opt.initial_lr`` are those of group 0.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import Optimizer, _describe_state, _number
+from minigrad.optim.checks import _describe_state, _number
+from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "StepLR"]
 
@@ -35,22 +37,24 @@ class LRScheduler:
     Parameters
     ----------
     optimizer : Optimizer
-        Whose ``lr`` to schedule.
+        Whose param groups' ``lr`` to schedule.
     last_epoch : int, default=-1
-        ``-1`` starts a schedule: the optimizer's ``initial_lr`` is set to its ``lr`` unless
-        an earlier scheduler set it already. A value >= 0 resumes a schedule after that many
-        steps and needs ``optimizer.initial_lr`` (restored by the optimizer's
-        ``load_state_dict``), as in PyTorch.
+        ``-1`` starts a schedule: each param group's ``"initial_lr"`` is set to its ``"lr"``
+        unless an earlier scheduler set it already. A value >= 0 resumes a schedule after
+        that many steps and needs every group's ``"initial_lr"`` (restored by the
+        optimizer's ``load_state_dict``), as in PyTorch.
 
     Notes
     -----
     Construction performs torch's initial step: ``last_epoch`` becomes ``last_epoch + 1``
-    (0 for a new schedule) and the rate is computed once, which for the schedulers here
-    leaves a new schedule's rate unchanged. Each :meth:`step` (call it after
+    (0 for a new schedule) and the rates are computed once, which for the schedulers here
+    leaves a new schedule's rates unchanged. Each :meth:`step` (call it after
     ``optimizer.step()``, usually once per epoch) adds one to ``last_epoch``, computes
-    :meth:`get_lr` from the optimizer's current ``lr`` and writes it into ``optimizer.lr``.
-    ``base_lrs`` is ``[optimizer.initial_lr]``; :meth:`get_last_lr` is the rate written
-    last. torch's deprecated ``step(epoch)`` (closed forms) is not offered.
+    :meth:`get_lr` (one rate per param group) from the groups' current ``"lr"`` and writes
+    each into its group. ``base_lrs`` is the groups' ``"initial_lr"``; :meth:`get_last_lr`
+    is the rates written last. A scheduler computing from ``base_lrs`` refuses an optimizer
+    that gained a group after the scheduler was made (torch fails there too). torch's
+    deprecated ``step(epoch)`` (closed forms) is not offered.
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
@@ -60,17 +64,20 @@ class LRScheduler:
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, (int, np.integer)) \
                 or last_epoch < -1:
             raise ValueError(f"{name}: last_epoch must be an integer >= -1, got {last_epoch!r}")
+        groups = optimizer.param_groups
         if last_epoch == -1:
-            if optimizer.initial_lr is None:
-                optimizer.initial_lr = float(optimizer.lr)
-        elif optimizer.initial_lr is None:
-            raise ValueError(
-                f"{name}: resuming with last_epoch={last_epoch} needs optimizer.initial_lr, "
-                "which the optimizer does not have; load the optimizer's state_dict saved "
-                "with the schedule first, or start a new schedule with last_epoch=-1"
-            )
+            for group in groups:
+                group.setdefault("initial_lr", float(group["lr"]))
+        else:
+            missing = [i for i, group in enumerate(groups) if "initial_lr" not in group]
+            if missing:
+                raise ValueError(
+                    f"{name}: resuming with last_epoch={last_epoch} needs optimizer.initial_lr "
+                    f"(param_groups[{missing[0]}]['initial_lr']), which the optimizer does not "
+                    "have; load the optimizer's state_dict saved with the schedule first, or "
+                    "start a new schedule with last_epoch=-1")
         self.optimizer = optimizer
-        self.base_lrs: list[float] = [float(optimizer.initial_lr)]
+        self.base_lrs: list[float] = [float(group["initial_lr"]) for group in groups]
         self.last_epoch = int(last_epoch)
         self._last_lr: list[float] = []
         self._is_initial = False
@@ -85,9 +92,10 @@ class LRScheduler:
             self._is_initial = False
 
     def get_lr(self) -> list[float]:
-        """The rate for the current ``last_epoch``, from the optimizer's current ``lr``.
+        """The rates for the current ``last_epoch``, one per param group, from the groups'
+        current ``"lr"`` (or from ``base_lrs``).
 
-        :meth:`step` calls it after advancing ``last_epoch``; to read the rate in use, call
+        :meth:`step` calls it after advancing ``last_epoch``; to read the rates in use, call
         :meth:`get_last_lr`.
         """
         raise NotImplementedError(f"{type(self).__name__} does not define get_lr")
@@ -96,12 +104,25 @@ class LRScheduler:
         raise NotImplementedError(f"{type(self).__name__} does not define _hyper")
 
     def _closed_form_lr(self) -> list[float] | None:
-        """The rate at ``last_epoch`` from ``base_lrs`` alone, or None (torch's
+        """The rates at ``last_epoch`` from ``base_lrs`` alone, or None (torch's
         ``_get_closed_form_lr``; :class:`SequentialLR` restarts a scheduler with it)."""
         return None
 
+    def _lrs(self) -> list[float]:
+        """The optimizer's current rates, one per param group."""
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def _bases(self) -> list[float]:
+        """``base_lrs``, refused when the optimizer's groups no longer match them."""
+        count = len(self.optimizer.param_groups)
+        if len(self.base_lrs) != count:
+            raise ValueError(f"{type(self).__name__}: the optimizer has {count} param groups "
+                             f"but this scheduler was made for {len(self.base_lrs)}; make "
+                             "the scheduler after the last add_param_group")
+        return self.base_lrs
+
     def step(self) -> None:
-        """Advance one epoch and write the new rate into ``optimizer.lr``."""
+        """Advance one epoch and write the new rates into the optimizer's param groups."""
         self._update_lr()
 
     def _update_lr(self, epoch: int | None = None) -> None:
@@ -116,12 +137,22 @@ class LRScheduler:
                 self.last_epoch = epoch
                 closed = self._closed_form_lr()
                 values = self.get_lr() if closed is None else closed
+            groups = self.optimizer.param_groups
+            if len(values) != len(groups):
+                self._bases()  # the usual cause: a group added after the scheduler was made
+                raise ValueError(f"{type(self).__name__}: get_lr gave {len(values)} rates for "
+                                 f"{len(groups)} param groups")
         except Exception:
             self.last_epoch = previous  # a refused step (OneCycleLR past its end) changes nothing
             raise
-        lr = float(values[0])
-        self.optimizer.lr = lr
-        self._last_lr = [lr]
+        self._write(values)
+
+    def _write(self, values: list[float]) -> None:
+        """Set each param group's ``"lr"`` and remember the rates (torch's ``_last_lr``)."""
+        groups = self.optimizer.param_groups
+        for group, lr in zip(groups, values):
+            group["lr"] = float(lr)
+        self._last_lr = [group["lr"] for group in groups]
 
     def _extra_state(self) -> dict[str, np.ndarray]:
         """State beyond the 0-d hyper-parameters (``state_dict`` keys without a prefix)."""
@@ -135,11 +166,16 @@ class LRScheduler:
         """Restore the :meth:`_extra_state` entries (checked already)."""
 
     def get_last_lr(self) -> list[float]:
-        """The rate this scheduler set last, in a one-element list (PyTorch's form)."""
+        """The rates this scheduler set last, one per param group (PyTorch's form)."""
         return list(self._last_lr)
 
+    def _upgrade(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A state saved by an older minigrad in today's layout (checked afterwards)."""
+        return state
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """``kind``, ``base_lrs``, ``last_epoch``, ``last_lr`` and ``hyper.<name>`` as arrays.
+        """``kind``, ``base_lrs`` and ``last_lr`` (one number per param group),
+        ``last_epoch`` and ``hyper.<name>`` as arrays.
 
         As in PyTorch, the optimizer's rate is not part of it: the optimizer's own
         ``state_dict`` carries ``lr`` and ``initial_lr``.
@@ -162,6 +198,7 @@ class LRScheduler:
         if not isinstance(state, Mapping) or not all(isinstance(k, str) for k in state):
             raise TypeError(f"{name}.load_state_dict: expected a dict of arrays by str keys "
                             f"(from state_dict() or mg.load), got {_describe_state(state)}")
+        state = self._upgrade(dict(state))
         hyper = {f"hyper.{k}" for k in self._hyper()}
         expected = {"kind", "base_lrs", "last_epoch", "last_lr", *hyper, *self._extra_state()}
         problems = [f"missing key {k}" for k in sorted(expected - set(state))]
@@ -174,12 +211,9 @@ class LRScheduler:
             # -1: a scheduler of a SequentialLR that has not taken over yet
             if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < -1:
                 problems.append(f"last_epoch: expected an integer >= -1, got {epoch!r}")
-            for key in ("base_lrs", "last_lr"):
-                value = arrays[key]
-                if value.shape != (1,) or value.dtype.kind not in "iuf" \
-                        or not np.isfinite(value).all():
-                    problems.append(f"{key}: expected one finite number in a list, got "
-                                    f"{value!r}")
+            for key, count in (("base_lrs", len(self.base_lrs)),
+                               ("last_lr", len(self.optimizer.param_groups))):
+                problems += _numbers_per_group(arrays, key, count)
             for key in sorted(hyper):
                 value = arrays[key]
                 if value.shape != () or value.dtype.kind not in "iuf" or not np.isfinite(value):
@@ -190,14 +224,25 @@ class LRScheduler:
                              + "; ".join(problems))
         for key in self._hyper():
             setattr(self, key, type(getattr(self, key))(arrays[f"hyper.{key}"].item()))
-        self.base_lrs = [float(arrays["base_lrs"][0])]
+        self.base_lrs = [float(v) for v in arrays["base_lrs"]]
         self.last_epoch = int(arrays["last_epoch"])
-        self._last_lr = [float(arrays["last_lr"][0])]
+        self._last_lr = [float(v) for v in arrays["last_lr"]]
         self._load_extra(arrays)
 
     def __repr__(self) -> str:
         body = ", ".join(f"{k}={v!r}" for k, v in self._hyper().items())
         return f"{type(self).__name__}({body}, last_epoch={self.last_epoch})"
+
+
+def _numbers_per_group(arrays: dict[str, np.ndarray], key: str, count: int) -> list[str]:
+    """Problems with ``arrays[key]``, which must hold ``count`` finite numbers (one per
+    param group)."""
+    value = arrays[key]
+    if value.shape != (count,) or value.dtype.kind not in "iuf" or not np.isfinite(value).all():
+        wanted = ("one finite number in a list" if count == 1
+                  else f"a list of {count} finite numbers, one per param group")
+        return [f"{key}: expected {wanted}, got {value!r}"]
+    return []
 
 
 def _positive_int(owner: str, name: str, value: Any) -> int:
@@ -212,7 +257,7 @@ class StepLR(LRScheduler):
     Parameters
     ----------
     optimizer : Optimizer
-        Whose ``lr`` to set.
+        Whose param groups' ``lr`` to set.
     step_size : int
         Epochs between decays.
     gamma : float, default=0.1
@@ -249,13 +294,14 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        lr = self.optimizer.lr
+        lrs = self._lrs()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
-            return [lr]
-        return [lr * self.gamma]
+            return lrs
+        return [lr * self.gamma for lr in lrs]
 
     def _closed_form_lr(self) -> list[float]:
-        return [self.base_lrs[0] * self.gamma ** (self.last_epoch // self.step_size)]
+        return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self._bases()]
 
     def _hyper(self) -> dict[str, float]:
         return {"step_size": self.step_size, "gamma": self.gamma}
@@ -267,7 +313,7 @@ class ExponentialLR(LRScheduler):
     Parameters
     ----------
     optimizer : Optimizer
-        Whose ``lr`` to set.
+        Whose param groups' ``lr`` to set.
     gamma : float
         Decay factor (> 0).
     last_epoch : int, default=-1
@@ -296,12 +342,12 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        lr = self.optimizer.lr
+        lrs = self._lrs()
         # Resuming (last_epoch >= 0 given), the initial step must not decay once more.
-        return [lr] if self._is_initial else [lr * self.gamma]
+        return lrs if self._is_initial else [lr * self.gamma for lr in lrs]
 
     def _closed_form_lr(self) -> list[float]:
-        return [self.base_lrs[0] * self.gamma ** self.last_epoch]
+        return [base * self.gamma ** self.last_epoch for base in self._bases()]
 
     def _hyper(self) -> dict[str, float]:
         return {"gamma": self.gamma}
@@ -313,7 +359,7 @@ class CosineAnnealingLR(LRScheduler):
     Parameters
     ----------
     optimizer : Optimizer
-        Whose ``lr`` to set.
+        Whose param groups' ``lr`` to set.
     T_max : int
         Epochs from ``base_lr`` down to ``eta_min``.
     eta_min : float, default=0
@@ -355,20 +401,21 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        lr, t, period = self.optimizer.lr, self.last_epoch, self.T_max
+        lrs, t, period = self._lrs(), self.last_epoch, self.T_max
         if self._is_initial:
-            return [lr]
+            return lrs
         if (t - 1 - period) % (2 * period) == 0:
             # The bottom of the cosine: the ratio below would divide by zero.
-            return [lr + (self.base_lrs[0] - self.eta_min)
-                    * (1.0 - math.cos(math.pi / period)) / 2.0]
+            return [lr + (base - self.eta_min) * (1.0 - math.cos(math.pi / period)) / 2.0
+                    for base, lr in zip(self._bases(), lrs)]
         ratio = ((1.0 + math.cos(math.pi * t / period))
                  / (1.0 + math.cos(math.pi * (t - 1) / period)))
-        return [ratio * (lr - self.eta_min) + self.eta_min]
+        return [ratio * (lr - self.eta_min) + self.eta_min for lr in lrs]
 
     def _closed_form_lr(self) -> list[float]:
-        return [self.eta_min + (self.base_lrs[0] - self.eta_min)
-                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2]
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self._bases()]
 
     def _hyper(self) -> dict[str, float]:
         return {"T_max": self.T_max, "eta_min": self.eta_min}

@@ -1,12 +1,13 @@
 """More learning-rate schedulers: MultiStepLR, LambdaLR, LinearLR, CosineAnnealingWarmRestarts.
 
-Each computes the rate as ``torch.optim.lr_scheduler`` 2.13 does: the chainable ones
-(MultiStepLR, LinearLR) from the optimizer's current ``lr``, the others (LambdaLR,
-CosineAnnealingWarmRestarts) from ``base_lrs`` and the step count, so they overwrite what a
-scheduler before them set, as in torch. The base class, its ``state_dict`` layout and the
-older schedulers are in :mod:`minigrad.optim.lr_scheduler`; OneCycleLR, ReduceLROnPlateau
-and SequentialLR have a module each (``lr_scheduler_onecycle``, ``lr_scheduler_plateau``,
-``lr_scheduler_sequential``). The small argument and state checks they share are here.
+Each computes the rates as ``torch.optim.lr_scheduler`` 2.13 does, one per param group: the
+chainable ones (MultiStepLR, LinearLR) from each group's current ``lr``, the others
+(LambdaLR, CosineAnnealingWarmRestarts) from ``base_lrs`` and the step count, so they
+overwrite what a scheduler before them set, as in torch. The base class, its
+``state_dict`` layout and the older schedulers are in :mod:`minigrad.optim.lr_scheduler`;
+OneCycleLR, ReduceLROnPlateau and SequentialLR have a module each
+(``lr_scheduler_onecycle``, ``lr_scheduler_plateau``, ``lr_scheduler_sequential``). The
+small argument and state checks they share are here.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.optim.checks import _number
 from minigrad.optim.lr_scheduler import LRScheduler, _positive_int
-from minigrad.optim.optimizer import Optimizer, _number
+from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["CosineAnnealingWarmRestarts", "LambdaLR", "LinearLR", "MultiStepLR"]
 
@@ -62,7 +64,7 @@ class MultiStepLR(LRScheduler):
     Parameters
     ----------
     optimizer : Optimizer
-        Whose ``lr`` to set.
+        Whose param groups' ``lr`` to set.
     milestones : list of int
         Epochs (``last_epoch`` values, >= 0) at which to decay; a repeated milestone decays
         once per repetition, as in torch.
@@ -100,14 +102,15 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        lr = self.optimizer.lr
+        lrs = self._lrs()
         if self.last_epoch not in self.milestones:
-            return [lr]
-        return [lr * self.gamma ** self.milestones[self.last_epoch]]
+            return lrs
+        return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in lrs]
 
     def _closed_form_lr(self) -> list[float]:
         milestones = sorted(self.milestones.elements())
-        return [self.base_lrs[0] * self.gamma ** bisect_right(milestones, self.last_epoch)]
+        return [base * self.gamma ** bisect_right(milestones, self.last_epoch)
+                for base in self._bases()]
 
     def _hyper(self) -> dict[str, float]:
         return {"gamma": self.gamma}
@@ -126,22 +129,24 @@ class MultiStepLR(LRScheduler):
 
 
 class LambdaLR(LRScheduler):
-    """Set the learning rate to ``base_lr * lr_lambda(epoch)``.
+    """Set each param group's learning rate to ``base_lr * lr_lambda(epoch)``.
 
     Parameters
     ----------
     optimizer : Optimizer
-        Whose ``lr`` to set.
-    lr_lambda : callable
-        ``epoch -> factor`` (a number).
+        Whose param groups' ``lr`` to set.
+    lr_lambda : callable or list of callables
+        ``epoch -> factor`` (a number); one for every group, or a list with one per param
+        group (as torch).
     last_epoch : int, default=-1
         See :class:`~minigrad.optim.LRScheduler`.
 
     Notes
     -----
-    PyTorch's rule: ``lr = base_lr * lr_lambda(last_epoch)``, whatever the current rate; so
-    it overrides a scheduler that ran before it on the same optimizer. ``state_dict`` does
-    not hold ``lr_lambda`` (a function; PyTorch saves only a callable object's ``__dict__``).
+    PyTorch's rule, per group i: ``lr_i = base_lr_i * lr_lambdas[i](last_epoch)``, whatever
+    the current rate; so it overrides a scheduler that ran before it on the same optimizer.
+    ``state_dict`` does not hold the functions (PyTorch saves only a callable object's
+    ``__dict__``).
 
     Examples
     --------
@@ -154,21 +159,40 @@ class LambdaLR(LRScheduler):
     0.16666666666666666
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float],
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
-        if not callable(lr_lambda):
-            raise TypeError(f"LambdaLR: lr_lambda must be a function epoch -> factor, got "
-                            f"{type(lr_lambda).__name__}")
-        self.lr_lambda = lr_lambda
+        # (a wrong optimizer is refused by LRScheduler.__init__, with its message)
+        count = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != count:
+                raise ValueError(f"LambdaLR: expected {count} lr_lambdas (one per param "
+                                 f"group), got {len(lr_lambda)}")
+            self.lr_lambdas: list[Callable[[int], float]] = list(lr_lambda)
+            self._names = [f"lr_lambda[{i}]" for i in range(count)]
+        else:
+            self.lr_lambdas = [lr_lambda] * count  # type: ignore[list-item]
+            self._names = ["lr_lambda"] * count
+        for function, name in zip(self.lr_lambdas, self._names):
+            if not callable(function):
+                raise TypeError(f"LambdaLR: {name} must be a function epoch -> factor, got "
+                                f"{type(function).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        factor = self.lr_lambda(self.last_epoch)
-        if isinstance(factor, bool) or not isinstance(factor, (int, float, np.integer,
-                                                               np.floating)):
-            raise TypeError(f"LambdaLR: lr_lambda({self.last_epoch}) must return a number, "
-                            f"got {type(factor).__name__}")
-        return [self.base_lrs[0] * factor]
+        bases = self._bases()
+        if len(self.lr_lambdas) != len(bases):
+            raise ValueError(f"LambdaLR: the optimizer has {len(bases)} param groups but "
+                             f"there are {len(self.lr_lambdas)} lr_lambdas")
+        out = []
+        for function, name, base in zip(self.lr_lambdas, self._names, bases):
+            factor = function(self.last_epoch)
+            if isinstance(factor, bool) or not isinstance(factor, (int, float, np.integer,
+                                                                   np.floating)):
+                raise TypeError(f"LambdaLR: {name}({self.last_epoch}) must return a number, "
+                                f"got {type(factor).__name__}")
+            out.append(base * factor)
+        return out
 
     def _hyper(self) -> dict[str, float]:
         return {}
@@ -183,7 +207,7 @@ class LinearLR(LRScheduler):
     Parameters
     ----------
     optimizer : Optimizer
-        Whose ``lr`` to set.
+        Whose param groups' ``lr`` to set.
     start_factor : float, default=1/3
         The factor at epoch 0, in (0, 1].
     end_factor : float, default=1.0
@@ -229,19 +253,19 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        lr = self.optimizer.lr
+        lrs = self._lrs()
         if self.last_epoch == 0:
-            return [lr * self.start_factor]
+            return [lr * self.start_factor for lr in lrs]
         if self._is_initial or self.last_epoch > self.total_iters:
-            return [lr]
+            return lrs
         change = self.end_factor - self.start_factor
         return [lr * (1.0 + change / (self.total_iters * self.start_factor
-                                      + (self.last_epoch - 1) * change))]
+                                      + (self.last_epoch - 1) * change)) for lr in lrs]
 
     def _closed_form_lr(self) -> list[float]:
-        return [self.base_lrs[0] * (self.start_factor + (self.end_factor - self.start_factor)
-                                    * min(self.total_iters, self.last_epoch)
-                                    / self.total_iters)]
+        return [base * (self.start_factor + (self.end_factor - self.start_factor)
+                        * min(self.total_iters, self.last_epoch) / self.total_iters)
+                for base in self._bases()]
 
     def _hyper(self) -> dict[str, float]:
         return {"start_factor": self.start_factor, "end_factor": self.end_factor,
@@ -257,7 +281,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     Parameters
     ----------
     optimizer : Optimizer
-        Whose ``lr`` to set.
+        Whose param groups' ``lr`` to set.
     T_0 : int
         Epochs until the first restart.
     T_mult : int, default=1
@@ -302,11 +326,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [self.eta_min + (self.base_lrs[0] - self.eta_min)
-                * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2]
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base in self._bases()]
 
     def step(self) -> None:
-        """Advance one epoch (restarting when the period ends) and set ``optimizer.lr``."""
+        """Advance one epoch (restarting when the period ends) and set the groups' rates."""
         if self.last_epoch < 0:
             self.T_i, self.T_cur, epoch = self.T_0, 0, 0
         else:
@@ -316,9 +341,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur = self.T_cur % self.T_i
                 self.T_i = self.T_i * self.T_mult
         self.last_epoch = epoch
-        lr = float(self.get_lr()[0])
-        self.optimizer.lr = lr
-        self._last_lr = [lr]
+        self._write(self.get_lr())
 
     def _hyper(self) -> dict[str, float]:
         return {"T_0": self.T_0, "T_mult": self.T_mult, "eta_min": self.eta_min}

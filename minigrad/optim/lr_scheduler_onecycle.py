@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from minigrad.optim.lr_scheduler import LRScheduler, _positive_int
+from minigrad.optim.checks import _number
+from minigrad.optim.lr_scheduler import LRScheduler, _numbers_per_group, _positive_int
 from minigrad.optim.lr_scheduler_more import _string_in
-from minigrad.optim.optimizer import Optimizer, _number
+from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["OneCycleLR"]
 
@@ -16,16 +19,15 @@ __all__ = ["OneCycleLR"]
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up to ``max_lr``, then anneal far below the start.
 
-    Call :meth:`step` after every batch. Only the learning rate cycles: minigrad's
-    optimizers have no param groups to carry torch's momentum cycling, so this is torch's
-    ``OneCycleLR(..., cycle_momentum=False)``.
+    Call :meth:`step` after every batch. Only the learning rate cycles: this is torch's
+    ``OneCycleLR(..., cycle_momentum=False)`` (cycling the momentum is not offered).
 
     Parameters
     ----------
     optimizer : Optimizer
-        Whose ``lr`` to set.
-    max_lr : float
-        The peak rate.
+        Whose param groups' ``lr`` to set.
+    max_lr : float or list of float
+        The peak rate: one for every param group, or a list with one per group.
     total_steps : int, optional
         Steps in the cycle; else ``epochs * steps_per_epoch``.
     epochs, steps_per_epoch : int, optional
@@ -45,18 +47,19 @@ class OneCycleLR(LRScheduler):
 
     Notes
     -----
-    PyTorch's closed form. A new schedule sets ``optimizer.initial_lr = max_lr /
-    div_factor`` (replacing what an earlier scheduler recorded, as torch does) and
-    ``min_lr = initial_lr / final_div_factor``. The phases end at steps ``pct_start * T -
-    1`` and ``T - 1`` (three phases: ``pct_start * T - 1``, ``2 * pct_start * T - 2``, ``T -
-    1``), ``T = total_steps``; within a phase from ``start`` to ``end`` (rates) and from step
-    ``a`` to ``b``, with ``pct = (t - a) / (b - a)``::
+    PyTorch's closed form, per param group. A new schedule sets each group's
+    ``"initial_lr"`` to ``max_lr / div_factor`` (replacing what an earlier scheduler
+    recorded, as torch does) and ``min_lr = max_lr / div_factor / final_div_factor``. The
+    phases end at steps ``pct_start * T - 1`` and ``T - 1`` (three phases: ``pct_start * T -
+    1``, ``2 * pct_start * T - 2``, ``T - 1``), ``T = total_steps``; within a phase from
+    ``start`` to ``end`` (rates) and from step ``a`` to ``b``, with ``pct = (t - a) / (b -
+    a)``::
 
         cos:    lr = end + (start - end) / 2 * (cos(pi * pct) + 1)
         linear: lr = (end - start) * pct + start
 
     Stepping past ``total_steps`` raises ValueError. Each OneCycleLR keeps its own
-    ``max_lr`` and ``min_lr`` (torch keeps them in the param group, where a second
+    ``max_lrs`` and ``min_lrs`` (torch keeps them in the param groups, where a second
     OneCycleLR on the same optimizer overwrites the first's).
 
     Examples
@@ -73,7 +76,8 @@ class OneCycleLR(LRScheduler):
     1.0
     """
 
-    def __init__(self, optimizer: Optimizer, max_lr: float, total_steps: int | None = None,
+    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float],
+                 total_steps: int | None = None,
                  epochs: int | None = None, steps_per_epoch: int | None = None,
                  pct_start: float = 0.3, anneal_strategy: str = "cos",
                  div_factor: float = 25.0, final_div_factor: float = 1e4,
@@ -88,7 +92,14 @@ class OneCycleLR(LRScheduler):
                                 * _positive_int(name, "steps_per_epoch", steps_per_epoch))
         else:
             raise ValueError(f"{name}: give total_steps, or both epochs and steps_per_epoch")
-        self.max_lr = _number(name, "max_lr", max_lr)
+        count = len(optimizer.param_groups)
+        if isinstance(max_lr, (list, tuple, np.ndarray)):
+            if len(max_lr) != count:
+                raise ValueError(f"{name}: max_lr has {len(max_lr)} values, the optimizer has "
+                                 f"{count} param groups")
+            self.max_lrs = [_number(name, f"max_lr[{i}]", v) for i, v in enumerate(max_lr)]
+        else:
+            self.max_lrs = [_number(name, "max_lr", max_lr)] * count
         self.pct_start = _number(name, "pct_start", pct_start, high=1.0)
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"{name}: anneal_strategy must be 'cos' or 'linear', got "
@@ -107,13 +118,24 @@ class OneCycleLR(LRScheduler):
                 or last_epoch < -1:
             raise ValueError(f"{name}: last_epoch must be an integer >= -1, got {last_epoch!r}")
         if last_epoch == -1:
-            optimizer.initial_lr = self.max_lr / self.div_factor
+            for group, peak in zip(optimizer.param_groups, self.max_lrs):
+                group["initial_lr"] = peak / self.div_factor
         super().__init__(optimizer, last_epoch)
 
     @property
+    def max_lr(self) -> float:
+        """Param group 0's peak rate (all of them: ``max_lrs``)."""
+        return self.max_lrs[0]
+
+    @property
+    def min_lrs(self) -> list[float]:
+        """The final rates, one per param group: ``max_lr / div_factor / final_div_factor``."""
+        return [peak / self.div_factor / self.final_div_factor for peak in self.max_lrs]
+
+    @property
     def min_lr(self) -> float:
-        """The final rate: ``initial_lr / final_div_factor``."""
-        return self.max_lr / self.div_factor / self.final_div_factor
+        """Param group 0's final rate (all of them: ``min_lrs``)."""
+        return self.min_lrs[0]
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":
@@ -125,11 +147,11 @@ class OneCycleLR(LRScheduler):
         if step > self.total_steps:
             raise ValueError(f"OneCycleLR: tried to step {step} times; the schedule has "
                              f"total_steps={self.total_steps}")
-        initial = self.optimizer.initial_lr
-        assert initial is not None
-        # torch keeps min_lr in the param group from initial_lr at construction.
-        lrs = {"initial": initial, "max": self.max_lr,
-               "min": self.max_lr / self.div_factor / self.final_div_factor}
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.max_lrs):
+            raise ValueError(f"OneCycleLR: the optimizer has {len(groups)} param groups but "
+                             f"this scheduler was made for {len(self.max_lrs)}; make the "
+                             "scheduler after the last add_param_group")
         total = self.total_steps
         if self.three_phase:
             phases = [(float(self.pct_start * total) - 1, "initial", "max"),
@@ -138,30 +160,47 @@ class OneCycleLR(LRScheduler):
         else:
             phases = [(float(self.pct_start * total) - 1, "initial", "max"),
                       (total - 1, "max", "min")]
-        start_step = 0.0
-        for i, (end_step, start, end) in enumerate(phases):
-            if step <= end_step or i == len(phases) - 1:
-                pct = (step - start_step) / (end_step - start_step)
-                return [self._anneal(lrs[start], lrs[end], pct)]
-            start_step = end_step
-        raise AssertionError("unreachable")  # pragma: no cover
+        out = []
+        for group, peak in zip(groups, self.max_lrs):
+            # torch reads initial_lr from the group at every step, and keeps min_lr in the
+            # group from initial_lr at construction.
+            lrs = {"initial": group["initial_lr"], "max": peak,
+                   "min": peak / self.div_factor / self.final_div_factor}
+            start_step = 0.0
+            for i, (end_step, start, end) in enumerate(phases):
+                if step <= end_step or i == len(phases) - 1:
+                    pct = (step - start_step) / (end_step - start_step)
+                    out.append(self._anneal(lrs[start], lrs[end], pct))
+                    break
+                start_step = end_step
+        return out
 
     def _hyper(self) -> dict[str, float]:
-        return {"max_lr": self.max_lr, "total_steps": self.total_steps,
+        return {"total_steps": self.total_steps,
                 "pct_start": self.pct_start, "div_factor": self.div_factor,
                 "final_div_factor": self.final_div_factor}
 
     def _extra_state(self) -> dict[str, np.ndarray]:
-        return {"anneal_strategy": np.array(self.anneal_strategy),
+        return {"max_lrs": np.array(self.max_lrs, dtype=np.float64),
+                "anneal_strategy": np.array(self.anneal_strategy),
                 "three_phase": np.array(self.three_phase)}
 
+    def _upgrade(self, state: dict[str, Any]) -> dict[str, Any]:
+        # Before param groups: one max_lr, as hyper.max_lr.
+        if "hyper.max_lr" in state and "max_lrs" not in state:
+            old = np.asarray(state.pop("hyper.max_lr"))
+            state["max_lrs"] = np.full(len(self.max_lrs), old.item()) if old.shape == () else old
+        return state
+
     def _check_extra(self, arrays: dict[str, np.ndarray]) -> list[str]:
-        problems = _string_in(arrays, "anneal_strategy", ("cos", "linear"))
+        problems = _numbers_per_group(arrays, "max_lrs", len(self.max_lrs))
+        problems += _string_in(arrays, "anneal_strategy", ("cos", "linear"))
         if arrays["three_phase"].shape != () or arrays["three_phase"].dtype.kind != "b":
             problems.append(f"three_phase: expected True or False, got "
                             f"{arrays['three_phase']!r}")
         return problems
 
     def _load_extra(self, arrays: dict[str, np.ndarray]) -> None:
+        self.max_lrs = [float(v) for v in arrays["max_lrs"]]
         self.anneal_strategy = str(arrays["anneal_strategy"])
         self.three_phase = bool(arrays["three_phase"])

@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.optim.checks import _describe_state
 from minigrad.optim.lr_scheduler import LRScheduler
 from minigrad.optim.lr_scheduler_more import _array_of_ints, _int_at_least, _int_list
 from minigrad.optim.lr_scheduler_plateau import ReduceLROnPlateau
-from minigrad.optim.optimizer import Optimizer, _describe_state
+from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["SequentialLR"]
 
@@ -33,12 +34,12 @@ class SequentialLR(LRScheduler):
 
     Notes
     -----
-    PyTorch's rule. Construction puts ``optimizer.lr`` back to ``optimizer.initial_lr``,
-    undoes the construction step of every scheduler (``last_epoch -= 1``) and redoes it for
-    the first one only. Each :meth:`step` adds one to ``last_epoch``; the scheduler in
-    charge (``bisect_right(milestones, last_epoch)``) steps, except at its own milestone,
-    where it restarts at epoch 0 from its closed form (from ``get_lr`` when it has none,
-    such as LambdaLR). Make the schedulers just before the SequentialLR and step only it.
+    PyTorch's rule. Construction puts each param group's ``"lr"`` back to its
+    ``"initial_lr"``, undoes the construction step of every scheduler (``last_epoch -= 1``)
+    and redoes it for the first one only. Each :meth:`step` adds one to ``last_epoch``; the
+    scheduler in charge (``bisect_right(milestones, last_epoch)``) steps, except at its own
+    milestone, where it restarts at epoch 0 from its closed form (from ``get_lr`` when it
+    has none, such as LambdaLR). Make the schedulers just before the SequentialLR and step only it.
 
     Examples
     --------
@@ -81,16 +82,20 @@ class SequentialLR(LRScheduler):
         if any(b <= a for a, b in zip(milestones, milestones[1:])):
             raise ValueError(f"{name}: milestones must increase, got {milestones}")
         last_epoch = _int_at_least(name, "last_epoch", last_epoch, -1)
-        if optimizer.initial_lr is None:
-            raise ValueError(f"{name}: optimizer.initial_lr is not set; make the schedulers "
-                             "on this optimizer first")
+        groups = optimizer.param_groups
+        missing = [i for i, group in enumerate(groups) if "initial_lr" not in group]
+        if missing:
+            raise ValueError(f"{name}: optimizer.initial_lr is not set (param_groups"
+                             f"[{missing[0]}]['initial_lr']); make the schedulers on this "
+                             "optimizer first")
         self._schedulers = schedulers
         self._milestones = milestones
         self.optimizer = optimizer
         self.last_epoch = last_epoch + 1
-        self.base_lrs = [float(optimizer.initial_lr)]
+        self.base_lrs = [float(group["initial_lr"]) for group in groups]
         self._is_initial = False
-        optimizer.lr = float(optimizer.initial_lr)
+        for group in groups:
+            group["lr"] = float(group["initial_lr"])
         self._undo(self)
         index = bisect_right(self._milestones, 0)
         self._schedulers[index]._initial_step()
@@ -109,7 +114,7 @@ class SequentialLR(LRScheduler):
         self.step()
 
     def get_lr(self) -> list[float]:
-        return [self.optimizer.lr]
+        return self._lrs()
 
     def step(self) -> None:
         """Advance one epoch: the scheduler in charge steps, or restarts at its milestone."""

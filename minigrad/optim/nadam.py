@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from minigrad.optim.adam import AdamFamily
-from minigrad.optim.optimizer import Hyper
+from minigrad.optim.checks import Hyper
+from minigrad.optim.optimizer import GroupHyper
 from minigrad.tensor import Tensor
 
 __all__ = ["NAdam"]
@@ -18,8 +20,9 @@ class NAdam(AdamFamily):
 
     Parameters
     ----------
-    params : iterable of Parameter
-        What to optimize.
+    params : iterable of Parameter, or list of dict
+        What to optimize, or param groups (``[{"params": ..., "lr": ...}, ...]``; see
+        :mod:`minigrad.optim.optimizer`).
     lr : float, default=2e-3
         Learning rate (PyTorch's default for NAdam).
     betas : (float, float), default=(0.9, 0.999)
@@ -64,18 +67,14 @@ class NAdam(AdamFamily):
     array([ 0.9, -0.9])
     """
 
-    beta1: float
-    beta2: float
-    eps: float
-    weight_decay: float
-    momentum_decay: float
-    decoupled_weight_decay: bool
-    maximize: bool
+    momentum_decay = GroupHyper[float]()
+    decoupled_weight_decay = GroupHyper[bool]()
     _numbers = ("momentum_decay",)
     _flags = ("decoupled_weight_decay", "maximize")
     _scalar_state = ("mu_product",)
+    _state_entries = ("step", "mu_product", "exp_avg", "exp_avg_sq")
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 2e-3,
+    def __init__(self, params: Iterable[Any], lr: float = 2e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, maximize: bool = False) -> None:
@@ -85,9 +84,9 @@ class NAdam(AdamFamily):
     def _state_names(self, hyper: Hyper) -> tuple[str, ...]:
         return ("step", "mu_product", "exp_avg", "exp_avg_sq")
 
-    def _update(self, index: int, p: Tensor, grad: np.ndarray) -> None:
-        g = -grad if self.maximize else grad
-        lr, beta1, beta2 = self.lr, self.beta1, self.beta2
+    def _update(self, index: int, p: Tensor, grad: np.ndarray, hyper: Hyper) -> None:
+        g = -grad if hyper["maximize"] else grad
+        lr, (beta1, beta2), weight_decay = hyper["lr"], hyper["betas"], hyper["weight_decay"]
         state = self.state[index]
         if not state:
             state["step"] = 0
@@ -96,19 +95,19 @@ class NAdam(AdamFamily):
             state["exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
         step = state["step"]
-        if self.weight_decay:
-            if self.decoupled_weight_decay:
-                p.data *= 1.0 - lr * self.weight_decay
+        if weight_decay:
+            if hyper["decoupled_weight_decay"]:
+                p.data *= 1.0 - lr * weight_decay
             else:
-                g = g + self.weight_decay * p.data
-        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * self.momentum_decay))
-        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * self.momentum_decay))
+                g = g + weight_decay * p.data
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * hyper["momentum_decay"]))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * hyper["momentum_decay"]))
         mu_product = float(state["mu_product"]) * mu
         state["mu_product"] = np.array(mu_product)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg += (1.0 - beta1) * (g - exp_avg)  # torch's lerp
         exp_avg_sq *= beta2
         exp_avg_sq += (1.0 - beta2) * (g * g)
-        denom = np.sqrt(exp_avg_sq / (1.0 - beta2 ** step)) + self.eps
+        denom = np.sqrt(exp_avg_sq / (1.0 - beta2 ** step)) + hyper["eps"]
         p.data += (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom
         p.data += (-lr * mu_next / (1.0 - mu_product * mu_next)) * exp_avg / denom

@@ -1,158 +1,282 @@
-"""The Optimizer base class, its state-dict layout, and the argument checks shared by optim.
+"""The Optimizer base class: param groups, ``step``, ``zero_grad`` and the hyper-parameters.
 
-State (``state_dict()``) is a flat ``dict[str, numpy.ndarray]`` that ``numpy.savez`` stores
-without pickle::
+Param groups
+------------
+As in ``torch.optim``, an optimizer holds a list of *param groups*, ``opt.param_groups``:
+dicts with ``"params"`` (a list of Parameters) and every hyper-parameter by torch's name
+(``"lr"``, ``"momentum"``, ``"betas"`` ...). ``SGD(model.parameters(), lr=0.1)`` makes one
+group; ``SGD([{"params": body, "lr": 0.01}, {"params": head}], lr=0.1)`` makes two, each key
+a group leaves out taking the constructor's value (``opt.defaults``). Each group is checked
+as the constructor's arguments are, and an error names the group (``"SGD: param group 1: lr
+must be >= 0.0, got -0.1"``); a key the optimizer does not know, or a parameter that is
+already in another group, is refused. A group may hold no parameters (as in torch).
 
-    "kind"                        np.array("Adam")  (0-d unicode)
-    "num_params"                  0-d int: length of the optimizer's parameter list
-    "hyper.lr", "hyper.beta1"...  0-d hyper-parameters (flags as 0-d bool)
-    "initial_lr"                  0-d float, only once a scheduler has set it (PyTorch keeps
-                                  it in the param group, so a resumed schedule finds it)
-    "state.3.exp_avg"             per-parameter state; 3 is the index in the parameter list
-    "state.3.step"                0-d int: steps taken by that parameter (as in PyTorch,
-                                  each parameter counts its own steps)
-    "state.3.mu_product"          0-d float: a per-parameter scalar that is not an array of
-                                  the parameter's shape (listed in ``_scalar_state``; NAdam)
+The dicts are live, as torch's: ``opt.param_groups[1]["lr"] = 0.05`` is the rate the next
+``step`` uses. The values are checked there, before any parameter moves, as the constructor
+checks them, except that a rate set after construction (by a scheduler, by hand, by
+``load_state_dict``) only has to be a finite number: torch lets a schedule such as LambdaLR
+go below zero. ``opt.add_param_group(group)`` adds a group (a layer unfrozen while
+fine-tuning); a group's ``"params"`` list edited in place is refused at the next step, since
+the per-parameter state follows the parameters by position. A group also holds
+``"initial_lr"`` once a scheduler has recorded the rate it started from.
 
-The checks (``_number``, ``_eps``, ``_flag``, ``_parameter_list``, ``_describe_state``) turn
-a bad argument into an error that names the optimizer (or scheduler, or
-``clip_grad_norm_``) and the argument; ``Hyper`` is the type of a hyper-parameter dict.
+The hyper-parameters are attributes too (``opt.lr``, ``opt.weight_decay``, ``opt.betas``
+...), for code written before groups existed and for the common one-group case: reading
+gives param group 0's value; writing checks the value and sets it in *every* group, so
+``opt.lr = 0.01`` means what it says. To change one group, write into its dict.
+
+State dict
+----------
+``state_dict()`` is a flat ``dict[str, numpy.ndarray]`` that ``numpy.savez`` (and
+``mg.save``) store without pickle; its layout is in :mod:`minigrad.optim.optimizer_state`.
+A one-group state has the layout of minigrad before param groups, so older files load.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from operator import is_
+from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 
+from minigrad.optim.checks import Hyper, _group_parameters, _number, _raw_groups
+from minigrad.optim.optimizer_state import read_state, write_state
 from minigrad.tensor import Tensor
 from minigrad.versions import bump_version
 
-__all__ = ["Hyper", "Optimizer"]
+__all__ = ["GroupHyper", "Hyper", "Optimizer"]
+
+T = TypeVar("T")
 
 
-Hyper = dict[str, Any]
+_MISSING = object()  # a hyper-parameter deleted from a param group
 
 
-def _number(owner: str, name: str, value: Any, *, low: float | None = 0.0,
-            high: float | None = None, high_open: bool = False) -> float:
-    """``value`` as a Python float, or an error naming ``owner`` and ``name``."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-            value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"{owner}: {name} must be finite, got {number}")
-    if low is not None and number < low:
-        raise ValueError(f"{owner}: {name} must be >= {low}, got {number}")
-    if high is not None and (number >= high if high_open else number > high):
-        bracket = ")" if high_open else "]"
-        raise ValueError(f"{owner}: {name} must lie in [{low}, {high}{bracket}, got {number}")
-    return number
+class GroupHyper(Generic[T]):
+    """A hyper-parameter as an optimizer attribute (``opt.lr``), over the param groups.
 
-
-def _eps(owner: str, value: Any) -> float:
-    """The ``eps`` of an adaptive method: > 0, since it is all that keeps 0 / 0 away.
-
-    PyTorch accepts 0; here a weight whose gradients were all 0 (a dead unit) would then
-    get the step 0 / 0 = NaN.
+    Reading gives param group 0's value; writing checks the value against every group and
+    sets it in all of them. ``part`` picks one element of a pair (``beta1`` is ``betas[0]``;
+    writing it keeps each group's other element).
     """
-    eps = _number(owner, "eps", value)
-    if eps == 0:
-        raise ValueError(f"{owner}: eps must be > 0, got 0.0: with eps=0 a weight whose "
-                         "gradients have all been 0 gets the step 0/0 = NaN")
-    return eps
 
+    def __init__(self, key: str | None = None, part: int | None = None) -> None:
+        self.key = key or ""
+        self.part = part
 
-def _flag(owner: str, name: str, value: Any) -> bool:
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value.item()
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
-    return bool(value)
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = self.key or name
 
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> GroupHyper[T]: ...
 
-def _describe_state(state: Any) -> str:
-    """What a would-be state dict is, for an error message."""
-    if isinstance(state, Mapping):
-        keys = [k for k in state if not isinstance(k, str)]
-        return f"a {type(state).__name__} with non-str key {keys[0]!r}"
-    return type(state).__name__
+    @overload
+    def __get__(self, obj: Optimizer, objtype: type | None = None) -> T: ...
 
+    def __get__(self, obj: Optimizer | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.param_groups[0][self.key]
+        return value if self.part is None else value[self.part]
 
-def _parameter_list(owner: str, params: Any) -> list[Tensor]:
-    """The distinct Tensors of ``params`` in order; any iterable (a generator too)."""
-    if isinstance(params, Tensor):
-        raise TypeError(f"{owner}: params must be an iterable of Parameters, got a single "
-                        "Tensor; wrap it in a list: [tensor]")
-    if hasattr(params, "parameters") and callable(params.parameters):
-        raise TypeError(f"{owner}: params must be an iterable of Parameters, got a "
-                        f"{type(params).__name__}; pass model.parameters()")
-    if isinstance(params, dict) or not isinstance(params, Iterable):
-        raise TypeError(f"{owner}: params must be an iterable of Parameters, got "
-                        f"{type(params).__name__}")
-    unique: list[Tensor] = []
-    seen: set[int] = set()
-    for position, p in enumerate(params):
-        if not isinstance(p, Tensor):
-            hint = ("; parameter groups (dicts) are not supported" if isinstance(p, dict)
-                    else "")
-            raise TypeError(f"{owner}: item {position} of params is a {type(p).__name__}, "
-                            f"expected a Parameter or Tensor{hint}")
-        if not p.is_leaf:
-            raise ValueError(f"{owner}: item {position} of params is not a leaf tensor (it was "
-                             "computed by an op), so it cannot be optimized")
-        if id(p) not in seen:  # a shared parameter is updated once per step
-            seen.add(id(p))
-            unique.append(p)
-    if not unique:
-        raise ValueError(f"{owner}: optimizer got an empty parameter list")
-    return unique
+    def __set__(self, obj: Optimizer, value: T) -> None:
+        obj._set_everywhere(self.key, value, self.part)
 
 
 class Optimizer:
-    """Base class: a list of parameters, their per-parameter state, ``step`` and ``zero_grad``.
+    """Base class: param groups of parameters, per-parameter state, ``step`` and
+    ``zero_grad`` (see the module docs for the groups and the state-dict layout).
 
-    Subclasses define ``_check_hyper`` (validated hyper-parameters from keyword values),
-    ``_state_names`` (which per-parameter arrays a configuration keeps) and ``_update``
-    (one parameter's step). Hyper-parameters are public attributes (``opt.lr``), which the
-    schedulers change. ``initial_lr`` is None until the first learning-rate scheduler
-    records the rate it started from (PyTorch's ``param_groups[0]["initial_lr"]``).
+    Subclasses pass their constructor's hyper-parameters to ``__init__`` (they become
+    ``defaults``, checked) and define ``_check_hyper`` (validated hyper-parameters of one
+    group), ``_state_names`` (which per-parameter entries a configuration keeps),
+    ``_state_entries`` (every entry any configuration keeps) and ``_update`` (one
+    parameter's step with its group's values).
+
+    Attributes
+    ----------
+    param_groups : list of dict
+        ``"params"`` and every hyper-parameter, per group; live (see the module docs).
+    defaults : dict
+        The constructor's hyper-parameters: what a group leaves out.
+    params : list of Parameter
+        Every parameter, group after group; ``state[i]`` belongs to ``params[i]``.
+    state : list of dict
+        Per-parameter state (momentum buffers, moments, step counts).
     """
 
     params: list[Tensor]
     state: list[dict[str, Any]]
-    lr: float
-    initial_lr: float | None = None
+    param_groups: list[dict[str, Any]]
+    defaults: Hyper
+    lr = GroupHyper[float]()
     #: Per-parameter state entries that are 0-d float64 arrays, not arrays shaped like the
     #: parameter (NAdam's ``mu_product``).
     _scalar_state: tuple[str, ...] = ()
+    #: Every per-parameter entry some configuration keeps: an entry left over from another
+    #: configuration (momentum set to 0 mid-run) is kept and saved, as torch keeps it.
+    _state_entries: tuple[str, ...] = ()
 
-    def __init__(self, params: Iterable[Tensor], hyper: Hyper) -> None:
+    def __init__(self, params: Iterable[Any], defaults: Hyper) -> None:
         name = type(self).__name__
-        self.params = _parameter_list(name, params)
-        for key, value in self._check_hyper(hyper).items():
-            setattr(self, key, value)
-        self.state = [{} for _ in self.params]
+        self.defaults = self._check_hyper(defaults, name)
+        self.params, self.state, self.param_groups = [], [], []
+        self._checked_cache: dict[int, tuple[dict[str, Any], list[Any], Hyper]] = {}
+        items, grouped = _raw_groups(name, params)
+        if grouped:
+            for index, group in enumerate(items):
+                self._add_group(group, f"{name}: param group {index}")
+        else:
+            self._add_group({"params": items}, name, single_ok=False)
 
     # ----------------------------------------------------------------- subclass hooks
 
-    def _check_hyper(self, hyper: Hyper) -> Hyper:
+    def _check_hyper(self, hyper: Hyper, owner: str) -> Hyper:
+        """One group's hyper-parameters, checked and as Python numbers; errors name
+        ``owner``."""
         raise NotImplementedError(f"{type(self).__name__} does not define _check_hyper")
-
-    def _hyper(self) -> Hyper:
-        """The current hyper-parameters, by their state-dict names."""
-        raise NotImplementedError(f"{type(self).__name__} does not define _hyper")
 
     def _state_names(self, hyper: Hyper) -> tuple[str, ...]:
         raise NotImplementedError(f"{type(self).__name__} does not define _state_names")
 
-    def _update(self, index: int, p: Tensor, grad: np.ndarray) -> None:
+    def _update(self, index: int, p: Tensor, grad: np.ndarray, hyper: Hyper) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define _update")
+
+    def _flat(self, hyper: Hyper) -> Hyper:
+        """A group's hyper-parameters by their state-dict names (one number each)."""
+        return dict(hyper)
+
+    def _unflat(self, flat: Hyper) -> Hyper:
+        """The inverse of :meth:`_flat`."""
+        return dict(flat)
+
+    # ----------------------------------------------------------------- param groups
+
+    def add_param_group(self, param_group: Mapping[str, Any]) -> None:
+        """Add a param group, as ``torch.optim.Optimizer.add_param_group``.
+
+        Parameters
+        ----------
+        param_group : dict
+            ``"params"`` (an iterable of Parameters, or one) and any hyper-parameters;
+            the others are taken from ``opt.defaults``.
+
+        The group is checked as the constructor's groups are (values, unknown keys, a
+        parameter already in a group); a refused group leaves the optimizer unchanged. The
+        optimizer keeps its own copy of the dict.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> from minigrad import optim
+        >>> body, head = mg.Tensor([1.0], requires_grad=True), mg.Tensor([1.0], requires_grad=True)
+        >>> opt = optim.SGD([body], lr=0.1, momentum=0.9)
+        >>> opt.add_param_group({"params": [head], "lr": 0.01})
+        >>> [(g["lr"], g["momentum"]) for g in opt.param_groups]
+        [(0.1, 0.9), (0.01, 0.9)]
+        """
+        self._add_group(param_group,
+                        f"{type(self).__name__}: param group {len(self.param_groups)}")
+
+    def _add_group(self, raw: Any, owner: str, *, single_ok: bool = True) -> None:
+        if not isinstance(raw, Mapping):
+            raise TypeError(f"{owner}: a param group must be a dict with 'params', got "
+                            f"{type(raw).__name__}")
+        allowed = ("params", *self.defaults, "initial_lr")
+        unknown = [key for key in raw if key not in allowed]
+        if unknown:
+            raise ValueError(f"{owner}: unknown key {unknown[0]!r}; a param group of "
+                             f"{type(self).__name__} takes {', '.join(map(repr, allowed))}")
+        if "params" not in raw:
+            raise ValueError(f"{owner}: 'params' is missing; a param group is a dict with "
+                             "'params' and the hyper-parameters it sets")
+        params = _group_parameters(owner, raw["params"], single_ok=single_ok)
+        home = {id(p): index for index, group in enumerate(self.param_groups)
+                for p in group["params"]}
+        for position, p in enumerate(params):
+            if id(p) in home:
+                raise ValueError(f"{owner}: parameter {position} of params is already in param "
+                                 f"group {home[id(p)]}; a parameter can be in one group only")
+        values = {**self.defaults, **{k: raw[k] for k in self.defaults if k in raw}}
+        group: dict[str, Any] = {"params": params, **self._check_hyper(values, owner)}
+        if "initial_lr" in raw:
+            group["initial_lr"] = _number(owner, "initial_lr", raw["initial_lr"])
+        self.param_groups.append(group)
+        self.params.extend(params)
+        self.state.extend({} for _ in params)
+
+    def _owner(self, index: int) -> str:
+        """Who a group's error names: the optimizer alone when it has one group."""
+        name = type(self).__name__
+        return name if len(self.param_groups) == 1 else f"{name}: param group {index}"
+
+    def _checked(self, index: int, group: dict[str, Any]) -> Hyper:
+        """Group ``index``'s hyper-parameters as they are now, checked.
+
+        The checked values are written back into the group (an ``np.float32`` rate becomes
+        the Python float used, a list of betas a tuple) and remembered: while the group
+        holds the very same objects, the next call skips the checks (they cost about a
+        fifth of a small model's SGD step).
+        """
+        values = [group.get(key, _MISSING) for key in self.defaults]
+        cached = self._checked_cache.get(index)
+        if cached is not None and cached[0] is group \
+                and all(a is b for a, b in zip(values, cached[1])):
+            return cached[2]
+        owner = f"{type(self).__name__}: param group {index}"
+        missing = [key for key, value in zip(self.defaults, values) if value is _MISSING]
+        if missing:
+            raise ValueError(f"{owner}: {missing[0]!r} is missing (it was deleted from "
+                             f"param_groups[{index}])")
+        checked = self._check_live(dict(zip(self.defaults, values)), owner)
+        group.update(checked)
+        self._checked_cache[index] = (group, [checked[key] for key in self.defaults], checked)
+        return checked
+
+    def _check_live(self, hyper: Hyper, owner: str) -> Hyper:
+        """:meth:`_check_hyper`, except that ``lr`` may be any finite number.
+
+        A rate written after construction (by a scheduler, by hand, by ``load_state_dict``)
+        is taken as torch takes it: a LambdaLR may well go below zero.
+        """
+        lr = _number(owner, "lr", hyper["lr"], low=None)
+        checked = self._check_hyper({**hyper, "lr": abs(lr)}, owner)
+        checked["lr"] = lr
+        return checked
+
+    def _set_everywhere(self, key: str, value: Any, part: int | None = None) -> None:
+        """``opt.<key> = value``: checked against every group first, then set in all."""
+        new_values = []
+        for index, group in enumerate(self.param_groups):
+            new = value
+            if part is not None:
+                pair = list(group[key])
+                pair[part] = value
+                new = tuple(pair)
+            hyper = {**{k: group[k] for k in self.defaults}, key: new}
+            new_values.append(self._check_live(hyper, self._owner(index))[key])
+        for group, new in zip(self.param_groups, new_values):
+            group[key] = new
+
+    @property
+    def initial_lr(self) -> float | None:
+        """Param group 0's ``"initial_lr"``, or None before any scheduler recorded one.
+
+        Setting it sets every group's (None removes it), as :class:`GroupHyper` does.
+        """
+        value = self.param_groups[0].get("initial_lr")
+        return None if value is None else float(value)
+
+    @initial_lr.setter
+    def initial_lr(self, value: float | None) -> None:
+        if value is None:
+            for group in self.param_groups:
+                group.pop("initial_lr", None)
+            return
+        number = _number(type(self).__name__, "initial_lr", value)
+        for group in self.param_groups:
+            group["initial_lr"] = number
 
     # ----------------------------------------------------------------- public API
 
@@ -162,162 +286,74 @@ class Optimizer:
             p._grad = None
 
     def step(self) -> None:
-        """Update every parameter that has a gradient; the others are skipped.
+        """Update every parameter that has a gradient, each with its group's values.
 
-        Every gradient is checked before any parameter moves, so a bad one (wrong shape,
-        not numbers) raises with all parameters and the optimizer state as they were.
+        Every group's values and every gradient are checked before any parameter moves, so
+        a bad one (a value written into a group that is not a number, or out of range; a
+        gradient of the wrong shape or not numbers) raises with all parameters and the
+        optimizer state as they were.
         """
         name = type(self).__name__
+        params = self.params
         updates = []
-        for index, p in enumerate(self.params):
-            grad = p._grad  # an ndarray: Tensor.grad's setter and the engine see to it
-            if grad is None:
-                continue
-            if grad.shape != p.data.shape:
-                raise ValueError(f"{name}.step: parameter {index} has shape {p.data.shape} "
-                                 f"but its grad has shape {grad.shape}")
-            if grad.dtype.kind not in "iuf":
-                raise TypeError(f"{name}.step: the grad of parameter {index} must hold real "
-                                f"numbers, got dtype {grad.dtype}")
-            updates.append((index, p, grad.astype(p.data.dtype, copy=False)))
-        for index, p, grad in updates:
-            self._update(index, p, grad)
+        start = 0
+        for group_index, group in enumerate(self.param_groups):
+            hyper = self._checked(group_index, group)
+            members = group["params"]
+            stop = start + len(members) if isinstance(members, (list, tuple)) else -1
+            if not 0 <= stop <= len(params) or not all(map(is_, members, params[start:stop])):
+                raise RuntimeError(self._edited_message(group_index))
+            for index in range(start, stop):
+                p = params[index]
+                grad = p._grad  # an ndarray: Tensor.grad's setter and the engine see to it
+                if grad is None:
+                    continue
+                if grad.shape != p.data.shape:
+                    raise ValueError(f"{name}.step: parameter {index} has shape "
+                                     f"{p.data.shape} but its grad has shape {grad.shape}")
+                if grad.dtype.kind not in "iuf":
+                    raise TypeError(f"{name}.step: the grad of parameter {index} must hold "
+                                    f"real numbers, got dtype {grad.dtype}")
+                updates.append((index, p, grad.astype(p.data.dtype, copy=False), hyper))
+            start = stop
+        if start != len(params):
+            raise RuntimeError(self._edited_message(len(self.param_groups) - 1))
+        for index, p, grad, hyper in updates:
+            self._update(index, p, grad, hyper)
             # The step wrote into p.data: a graph that saved the old values must not be
             # backpropagated any more (see minigrad.versions).
             bump_version(p.data)
 
+    def _edited_message(self, group_index: int) -> str:
+        return (f"{type(self).__name__}.step: param_groups[{group_index}]['params'] was "
+                "changed in place; the per-parameter state follows the parameters by position, "
+                "so add parameters with add_param_group instead")
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A flat copy of the hyper-parameters and per-parameter state (see module docs)."""
-        out: dict[str, np.ndarray] = {
-            "kind": np.array(type(self).__name__),
-            "num_params": np.array(len(self.params), dtype=np.int64),
-        }
-        for key, value in self._hyper().items():
-            out[f"hyper.{key}"] = np.array(value)
-        if self.initial_lr is not None:
-            out["initial_lr"] = np.array(self.initial_lr)
-        for index, entries in enumerate(self.state):
-            for key, value in entries.items():
-                out[f"state.{index}.{key}"] = (np.array(value, dtype=np.int64) if key == "step"
-                                               else value.copy())
-        return out
+        """A flat copy of every group's hyper-parameters and the per-parameter state, as
+        arrays (the layout: :mod:`minigrad.optim.optimizer_state`)."""
+        return write_state(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore hyper-parameters and per-parameter state saved by :meth:`state_dict`.
+        """Restore every group's hyper-parameters and the per-parameter state saved by
+        :meth:`state_dict`.
 
-        Everything is checked first (kind of optimizer, number of parameters, names,
-        hyper-parameter values, shapes); any problem raises one ValueError listing them all
-        and leaves the optimizer unchanged. Arrays are copied, cast to each parameter's
-        dtype.
+        The optimizer must have the same param groups (as many, holding as many parameters
+        each) as the one that saved. Everything is checked first (kind of optimizer,
+        groups, names, hyper-parameter values, shapes); any problem raises one ValueError
+        listing them all and leaves the optimizer unchanged. Arrays are copied, cast to
+        each parameter's dtype.
         """
-        name = type(self).__name__
-        if not isinstance(state, Mapping) or not all(isinstance(k, str) for k in state):
-            raise TypeError(f"{name}.load_state_dict: expected a dict of arrays by str keys "
-                            f"(from state_dict() or mg.load), got {_describe_state(state)}")
-        problems: list[str] = []
-        kind = state.get("kind")
-        if kind is None or str(np.asarray(kind)) != name:
-            problems.append(f"kind: expected {name!r}, got "
-                            f"{None if kind is None else str(np.asarray(kind))!r}")
-        count = np.asarray(state.get("num_params", -1))
-        if count.shape != () or count.dtype.kind not in "iu" or int(count) != len(self.params):
-            problems.append(f"num_params: this optimizer has {len(self.params)} parameters, "
-                            f"the state is for {state.get('num_params')!r}")
-        hyper, hyper_problems = self._read_hyper(state)
-        problems += hyper_problems
-        initial_lr = state.get("initial_lr")
-        if initial_lr is not None:
-            initial = np.asarray(initial_lr)
-            if initial.shape != () or initial.dtype.kind not in "iuf" or not np.isfinite(initial):
-                problems.append(f"initial_lr: expected a finite number, got {initial_lr!r}")
-        new_state: list[dict[str, Any]] = [{} for _ in self.params]
-        if hyper is not None and not problems:
-            problems += self._read_state(state, self._state_names(hyper), new_state)
-        if problems:
-            raise ValueError(f"{name}.load_state_dict failed (nothing was changed): "
-                             + "; ".join(problems))
-        assert hyper is not None
-        for key, value in self._check_hyper(hyper).items():
-            setattr(self, key, value)
-        # As PyTorch's param groups: the loaded state decides whether there is one.
-        self.initial_lr = None if initial_lr is None else float(np.asarray(initial_lr))
-        self.state = new_state
-
-    # ----------------------------------------------------------------- helpers
-
-    def _read_hyper(self, state: dict[str, Any]) -> tuple[Hyper | None, list[str]]:
-        expected = self._hyper()
-        values: Hyper = {}
-        problems = []
-        for key in expected:
-            if f"hyper.{key}" not in state:
-                problems.append(f"missing key hyper.{key}")
-                continue
-            value = np.asarray(state[f"hyper.{key}"])
-            if value.shape != ():
-                problems.append(f"hyper.{key}: expected a single value, got shape {value.shape}")
-                continue
-            values[key] = value.item()
-        for key in state:
-            if key.startswith("hyper.") and key[6:] not in expected:
-                problems.append(f"unexpected key {key}")
-        if problems:
-            return None, problems
-        try:
-            self._check_hyper(values)
-        except (TypeError, ValueError) as error:
-            return None, [str(error)]
-        return values, []
-
-    def _read_state(self, state: dict[str, Any], names: tuple[str, ...],
-                    new_state: list[dict[str, Any]]) -> list[str]:
-        problems = []
-        found: dict[int, dict[str, Any]] = {}
-        for key, value in state.items():
-            if not key.startswith("state."):
-                if key not in ("kind", "num_params", "initial_lr") \
-                        and not key.startswith("hyper."):
-                    problems.append(f"unexpected key {key}")
-                continue
-            _, index_text, entry = (key.split(".", 2) + ["", ""])[:3]
-            if not index_text.isdigit() or int(index_text) >= len(self.params):
-                problems.append(f"{key}: no parameter with index {index_text!r}")
-            elif entry not in names:
-                problems.append(f"unexpected key {key} (this configuration keeps "
-                                f"{', '.join(names)})")
-            else:
-                found.setdefault(int(index_text), {})[entry] = value
-        for index, entries in sorted(found.items()):
-            missing = [n for n in names if n not in entries]
-            if missing:
-                problems.append(f"state.{index}: missing {', '.join(missing)}")
-                continue
-            p = self.params[index]
-            for entry, value in entries.items():
-                array = np.asarray(value)
-                if entry == "step":
-                    if array.shape != () or array.dtype.kind not in "iu" or int(array) < 1:
-                        problems.append(f"state.{index}.step: expected a positive integer, "
-                                        f"got {array!r}")
-                    else:
-                        new_state[index][entry] = int(array)
-                elif entry in self._scalar_state:
-                    if array.shape != () or array.dtype.kind not in "iuf" \
-                            or not np.isfinite(array):
-                        problems.append(f"state.{index}.{entry}: expected one finite number, "
-                                        f"got {array!r}")
-                    else:
-                        new_state[index][entry] = np.array(float(array), dtype=np.float64)
-                elif array.dtype.kind not in "iuf":
-                    problems.append(f"state.{index}.{entry}: expected numbers, got dtype "
-                                    f"{array.dtype}")
-                elif array.shape != p.data.shape:
-                    problems.append(f"state.{index}.{entry}: expected shape {p.data.shape} "
-                                    f"(parameter {index}), got {array.shape}")
-                else:
-                    new_state[index][entry] = np.array(array, dtype=p.data.dtype, copy=True)
-        return problems
+        read_state(self, state)
 
     def __repr__(self) -> str:
-        body = ", ".join(f"{k}={v!r}" for k, v in self._hyper().items())
-        return f"{type(self).__name__}({body})"
+        def body(index: int, group: dict[str, Any]) -> str:
+            return ", ".join(f"{k}={v!r}" for k, v in
+                             self._flat(self._checked(index, group)).items())
+
+        name = type(self).__name__
+        if len(self.param_groups) == 1:
+            return f"{name}({body(0, self.param_groups[0])})"
+        groups = "; ".join(f"group {i} ({len(g['params'])} params): {body(i, g)}"
+                           for i, g in enumerate(self.param_groups))
+        return f"{name}({groups})"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from minigrad.optim.adam import AdamFamily
-from minigrad.optim.optimizer import Hyper
+from minigrad.optim.checks import Hyper
+from minigrad.optim.optimizer import GroupHyper
 from minigrad.tensor import Tensor
 
 __all__ = ["RAdam"]
@@ -19,8 +21,9 @@ class RAdam(AdamFamily):
 
     Parameters
     ----------
-    params : iterable of Parameter
-        What to optimize.
+    params : iterable of Parameter, or list of dict
+        What to optimize, or param groups (``[{"params": ..., "lr": ...}, ...]``; see
+        :mod:`minigrad.optim.optimizer`).
     lr : float, default=1e-3
         Learning rate.
     betas : (float, float), default=(0.9, 0.999)
@@ -67,15 +70,11 @@ class RAdam(AdamFamily):
     array([ 0.6, -0.6])
     """
 
-    beta1: float
-    beta2: float
-    eps: float
-    weight_decay: float
-    decoupled_weight_decay: bool
-    maximize: bool
+    decoupled_weight_decay = GroupHyper[bool]()
     _flags = ("decoupled_weight_decay", "maximize")
+    _state_entries = ("step", "exp_avg", "exp_avg_sq")
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, decoupled_weight_decay: bool = False,
                  maximize: bool = False) -> None:
@@ -85,9 +84,9 @@ class RAdam(AdamFamily):
     def _state_names(self, hyper: Hyper) -> tuple[str, ...]:
         return ("step", "exp_avg", "exp_avg_sq")
 
-    def _update(self, index: int, p: Tensor, grad: np.ndarray) -> None:
-        g = -grad if self.maximize else grad
-        lr, beta1, beta2 = self.lr, self.beta1, self.beta2
+    def _update(self, index: int, p: Tensor, grad: np.ndarray, hyper: Hyper) -> None:
+        g = -grad if hyper["maximize"] else grad
+        lr, (beta1, beta2), weight_decay = hyper["lr"], hyper["betas"], hyper["weight_decay"]
         state = self.state[index]
         if not state:
             state["step"] = 0
@@ -95,11 +94,11 @@ class RAdam(AdamFamily):
             state["exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
         step = state["step"]
-        if self.weight_decay:
-            if self.decoupled_weight_decay:
-                p.data *= 1.0 - lr * self.weight_decay
+        if weight_decay:
+            if hyper["decoupled_weight_decay"]:
+                p.data *= 1.0 - lr * weight_decay
             else:
-                g = g + self.weight_decay * p.data
+                g = g + weight_decay * p.data
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg += (1.0 - beta1) * (g - exp_avg)  # torch's lerp
         exp_avg_sq *= beta2
@@ -112,7 +111,7 @@ class RAdam(AdamFamily):
         if rho_t > 5.0:
             rect = math.sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
                              / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
-            adaptive = math.sqrt(bias_correction2) / (np.sqrt(exp_avg_sq) + self.eps)
+            adaptive = math.sqrt(bias_correction2) / (np.sqrt(exp_avg_sq) + hyper["eps"])
             p.data -= m_hat * lr * adaptive * rect
         else:
             p.data -= m_hat * lr

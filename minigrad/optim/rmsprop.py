@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import Hyper, Optimizer, _eps, _flag, _number
+from minigrad.optim.checks import Hyper, _eps, _flag, _number
+from minigrad.optim.optimizer import GroupHyper, Optimizer
 from minigrad.tensor import Tensor
 
 __all__ = ["RMSprop"]
@@ -17,8 +19,9 @@ class RMSprop(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Parameter
-        What to optimize.
+    params : iterable of Parameter, or list of dict
+        What to optimize, or param groups (``[{"params": ..., "lr": ...}, ...]``; see
+        :mod:`minigrad.optim.optimizer`).
     lr : float, default=1e-2
         Learning rate.
     alpha : float, default=0.99
@@ -63,22 +66,22 @@ class RMSprop(Optimizer):
     array([0.98])
     """
 
-    alpha: float
-    eps: float
-    weight_decay: float
-    momentum: float
-    centered: bool
-    maximize: bool
+    alpha = GroupHyper[float]()
+    eps = GroupHyper[float]()
+    weight_decay = GroupHyper[float]()
+    momentum = GroupHyper[float]()
+    centered = GroupHyper[bool]()
+    maximize = GroupHyper[bool]()
+    _state_entries = ("square_avg", "grad_avg", "momentum_buffer")
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 1e-2, alpha: float = 0.99,
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered,
                                       maximize=maximize))
 
-    def _check_hyper(self, hyper: Hyper) -> Hyper:
-        owner = "RMSprop"
+    def _check_hyper(self, hyper: Hyper, owner: str) -> Hyper:
         return dict(
             lr=_number(owner, "lr", hyper["lr"]),
             # Above 1 the running average takes a negative weight and can go below 0,
@@ -91,11 +94,6 @@ class RMSprop(Optimizer):
             maximize=_flag(owner, "maximize", hyper["maximize"]),
         )
 
-    def _hyper(self) -> Hyper:
-        return dict(lr=self.lr, alpha=self.alpha, eps=self.eps,
-                    weight_decay=self.weight_decay, momentum=self.momentum,
-                    centered=self.centered, maximize=self.maximize)
-
     def _state_names(self, hyper: Hyper) -> tuple[str, ...]:
         names: tuple[str, ...] = ("square_avg",)
         if hyper["centered"]:
@@ -104,29 +102,31 @@ class RMSprop(Optimizer):
             names += ("momentum_buffer",)
         return names
 
-    def _update(self, index: int, p: Tensor, grad: np.ndarray) -> None:
-        g = -grad if self.maximize else grad
-        if self.weight_decay:
-            g = g + self.weight_decay * p.data
-        alpha = self.alpha
+    def _update(self, index: int, p: Tensor, grad: np.ndarray, hyper: Hyper) -> None:
+        g = -grad if hyper["maximize"] else grad
+        if hyper["weight_decay"]:
+            g = g + hyper["weight_decay"] * p.data
+        alpha = hyper["alpha"]
         state = self.state[index]
-        if not state:
-            for name in self._state_names(self._hyper()):
+        # Each entry is made when first needed (zeros, as torch starts them), so that
+        # centered or momentum can be switched on in a group mid-run.
+        for name in self._state_names(hyper):
+            if name not in state:
                 state[name] = np.zeros_like(p.data)
         square_avg = state["square_avg"]
         square_avg *= alpha
         square_avg += (1.0 - alpha) * (g * g)
-        if self.centered:
+        if hyper["centered"]:
             grad_avg = state["grad_avg"]
             grad_avg *= alpha
             grad_avg += (1.0 - alpha) * g
-            denom = np.sqrt(np.maximum(square_avg - grad_avg * grad_avg, 0.0)) + self.eps
+            denom = np.sqrt(np.maximum(square_avg - grad_avg * grad_avg, 0.0)) + hyper["eps"]
         else:
-            denom = np.sqrt(square_avg) + self.eps
-        if self.momentum > 0:
+            denom = np.sqrt(square_avg) + hyper["eps"]
+        if hyper["momentum"] > 0:
             buf = state["momentum_buffer"]
-            buf *= self.momentum
+            buf *= hyper["momentum"]
             buf += g / denom
-            p.data -= self.lr * buf
+            p.data -= hyper["lr"] * buf
         else:
-            p.data -= self.lr * (g / denom)
+            p.data -= hyper["lr"] * (g / denom)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import Hyper, Optimizer, _flag, _number
+from minigrad.optim.checks import Hyper, _flag, _number
+from minigrad.optim.optimizer import GroupHyper, Optimizer
 from minigrad.tensor import Tensor
 
 __all__ = ["SGD"]
@@ -17,8 +19,10 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    params : iterable of Parameter
-        What to optimize (``model.parameters()``); a generator is fine.
+    params : iterable of Parameter, or list of dict
+        What to optimize (``model.parameters()``; a generator is fine), or param groups:
+        ``[{"params": ..., "lr": 0.1}, {"params": ...}]``, each key a group leaves out taking
+        the value given here (see :mod:`minigrad.optim.optimizer`).
     lr : float, default=0.01
         Learning rate. PyTorch's default is 1e-3 (it used to be required).
     momentum : float, default=0
@@ -42,6 +46,9 @@ class SGD(Optimizer):
                       g = g + momentum * b  if nesterov  else  b
         p = p - lr * g
 
+    Each param group has its own values (``opt.param_groups[i]["momentum"]`` ...); the
+    attributes ``opt.lr``, ``opt.momentum`` ... read group 0's and write every group's.
+
     Examples
     --------
     >>> import minigrad as mg
@@ -54,21 +61,21 @@ class SGD(Optimizer):
     array([0.])
     """
 
-    momentum: float
-    dampening: float
-    nesterov: bool
-    weight_decay: float
-    maximize: bool
+    momentum = GroupHyper[float]()
+    dampening = GroupHyper[float]()
+    nesterov = GroupHyper[bool]()
+    weight_decay = GroupHyper[float]()
+    maximize = GroupHyper[bool]()
+    _state_entries = ("momentum_buffer",)
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.0,
+    def __init__(self, params: Iterable[Any], lr: float = 0.01, momentum: float = 0.0,
                  dampening: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0,
                  maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       nesterov=nesterov, weight_decay=weight_decay,
                                       maximize=maximize))
 
-    def _check_hyper(self, hyper: Hyper) -> Hyper:
-        owner = "SGD"
+    def _check_hyper(self, hyper: Hyper, owner: str) -> Hyper:
         out = dict(
             lr=_number(owner, "lr", hyper["lr"]),
             momentum=_number(owner, "momentum", hyper["momentum"]),
@@ -78,23 +85,18 @@ class SGD(Optimizer):
             maximize=_flag(owner, "maximize", hyper["maximize"]),
         )
         if out["nesterov"] and (out["momentum"] <= 0 or out["dampening"] != 0):
-            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening == 0, got "
-                             f"momentum={out['momentum']}, dampening={out['dampening']}")
+            raise ValueError(f"{owner}: nesterov=True needs momentum > 0 and dampening == 0, "
+                             f"got momentum={out['momentum']}, dampening={out['dampening']}")
         return out
-
-    def _hyper(self) -> Hyper:
-        return dict(lr=self.lr, momentum=self.momentum, dampening=self.dampening,
-                    nesterov=self.nesterov, weight_decay=self.weight_decay,
-                    maximize=self.maximize)
 
     def _state_names(self, hyper: Hyper) -> tuple[str, ...]:
         return ("momentum_buffer",) if hyper["momentum"] else ()
 
-    def _update(self, index: int, p: Tensor, grad: np.ndarray) -> None:
-        g = -grad if self.maximize else grad
-        if self.weight_decay:
-            g = g + self.weight_decay * p.data
-        momentum = self.momentum
+    def _update(self, index: int, p: Tensor, grad: np.ndarray, hyper: Hyper) -> None:
+        g = -grad if hyper["maximize"] else grad
+        if hyper["weight_decay"]:
+            g = g + hyper["weight_decay"] * p.data
+        momentum = hyper["momentum"]
         if momentum:
             state = self.state[index]
             buf = state.get("momentum_buffer")
@@ -102,9 +104,9 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = g.copy()
             else:
                 buf *= momentum
-                if self.dampening:
-                    buf += (1.0 - self.dampening) * g
+                if hyper["dampening"]:
+                    buf += (1.0 - hyper["dampening"]) * g
                 else:
                     buf += g  # the usual case: no temporary array
-            g = g + momentum * buf if self.nesterov else buf
-        p.data -= self.lr * g
+            g = g + momentum * buf if hyper["nesterov"] else buf
+        p.data -= hyper["lr"] * g
