@@ -12,7 +12,9 @@ Layouts and defaults that differ between the two sides:
   stores ``weight`` of shape ``(out, in)``, so the weight is transposed on the way;
 * ``LeakyReLU(alpha)`` is ``torch.nn.LeakyReLU(negative_slope=alpha)`` (minigrad's default
   slope is 0.1, PyTorch's 0.01: the value is always passed explicitly);
-* ``Swish(beta=1)`` (``SiLU``) is ``torch.nn.SiLU``; another ``beta`` has no counterpart;
+* ``Swish(beta=1)`` (``SiLU``) is ``torch.nn.SiLU``; another ``beta``, which torch's
+  classes cannot express, is :class:`Swish` here, a small ``torch.nn.Module`` computing
+  ``x * sigmoid(beta * x)`` (built on first use, since it subclasses torch's Module);
 * ``Softmax(axis)``, ``Softmin(axis)``, ``LogSoftmax(axis)`` are the torch classes with
   ``dim=axis``; ``Flatten(start_axis, end_axis)`` is ``Flatten(start_dim, end_dim)``;
 * the random generators of the dropout layers are not carried over.
@@ -40,6 +42,42 @@ def _import_torch() -> Any:
             "minigrad.interop.torch needs PyTorch: pip install torch"
         ) from exc
     return torch
+
+
+# ----------------------------------------------------------------- torch modules of our own
+
+
+@functools.lru_cache(maxsize=1)
+def _own_modules(torch: Any) -> dict[str, type]:
+    """torch modules for minigrad settings that torch.nn's classes lack (built once torch is in)."""
+
+    class Swish(torch.nn.Module):
+        """minigrad's ``Swish(beta)``, ``x * sigmoid(beta * x)``, as a torch module.
+
+        ``torch.nn.SiLU`` is the case ``beta=1``; :func:`to_torch` uses it then.
+        """
+
+        def __init__(self, beta: float = 1.0) -> None:
+            super().__init__()
+            self.beta = float(beta)
+
+        def forward(self, x: Any) -> Any:
+            return x * torch.sigmoid(x * self.beta)  # minigrad's order: z = x * beta
+
+        def extra_repr(self) -> str:
+            return f"beta={self.beta}"
+
+    # Named as a module attribute (see __getattr__), so pickle and repr find it there.
+    Swish.__module__, Swish.__qualname__ = __name__, "Swish"
+    return {"Swish": Swish}
+
+
+def __getattr__(name: str) -> Any:
+    """``minigrad.interop.torch.Swish``: the class is made on first access (it subclasses
+    ``torch.nn.Module``, so importing this module does not import torch)."""
+    if name == "Swish":
+        return _own_modules(_import_torch())[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ----------------------------------------------------------------- arrays both ways
@@ -85,11 +123,10 @@ def _prelu(m: nn.PReLU, torch: Any) -> Any:
     return out
 
 
-def _silu(m: nn.Swish, torch: Any) -> Any:
-    if m.beta != 1.0:
-        raise ValueError(f"to_torch: Swish(beta={m.beta}) has no PyTorch counterpart "
-                         f"(torch.nn.SiLU is Swish with beta=1)")
-    return torch.nn.SiLU()
+def _swish(m: nn.Swish, torch: Any) -> Any:
+    if m.beta == 1.0:
+        return torch.nn.SiLU()
+    return _own_modules(torch)["Swish"](m.beta)  # torch.nn.SiLU has no beta
 
 
 def _batchnorm(torch_class: str) -> Callable[[Any, Any], Any]:
@@ -169,7 +206,7 @@ _TO_TORCH: dict[type, Callable[[Any, Any], Any]] = {
     nn.Hardtanh: lambda m, t: t.nn.Hardtanh(m.min_val, m.max_val),
     nn.HardSigmoid: _plain("Hardsigmoid"),
     nn.HardSwish: _plain("Hardswish"),
-    nn.Swish: _silu,
+    nn.Swish: _swish,
     nn.Mish: _plain("Mish"),
     nn.Softplus: lambda m, t: t.nn.Softplus(beta=m.beta, threshold=m.threshold),
     nn.GELU: lambda m, t: t.nn.GELU(approximate=m.approximate),
@@ -205,7 +242,8 @@ def to_torch(model: Module) -> Any:
         A supported layer or a :class:`~minigrad.nn.Sequential` of them (nested
         Sequentials included). Supported: Dense, Conv2d, MaxPool2d, AvgPool2d, Flatten,
         Embedding, Dropout, Dropout2d, BatchNorm1d, BatchNorm2d, LayerNorm and every
-        activation PyTorch has (all of minigrad's; ``Swish`` only with ``beta=1``).
+        activation with any of its settings (``Swish(beta != 1)`` becomes this module's
+        :class:`Swish`, the others torch.nn's own classes).
 
     Returns
     -------
@@ -218,8 +256,6 @@ def to_torch(model: Module) -> Any:
     ------
     TypeError
         For a layer without a counterpart, naming it and listing the supported ones.
-    ValueError
-        For a setting PyTorch cannot express (``Swish(beta != 1)``).
 
     Examples
     --------
@@ -377,6 +413,7 @@ def _from_torch_table(torch: Any) -> dict[type, Callable[[Any, Any], Any]]:
         t.Hardsigmoid: lambda m, _: nn.HardSigmoid(),
         t.Hardswish: lambda m, _: nn.HardSwish(),
         t.SiLU: lambda m, _: nn.Swish(beta=1.0),
+        _own_modules(torch)["Swish"]: lambda m, _: nn.Swish(beta=m.beta),
         t.Mish: lambda m, _: nn.Mish(),
         t.Softplus: lambda m, _: nn.Softplus(beta=m.beta, threshold=m.threshold),
         t.GELU: lambda m, _: nn.GELU(approximate=m.approximate),
@@ -413,7 +450,8 @@ def from_torch(module: Any) -> Module:
         A supported layer or a ``torch.nn.Sequential`` of them (nested ones included):
         the reverse of :func:`to_torch`'s table (Linear, Conv2d, MaxPool2d, AvgPool2d,
         Flatten, Embedding, Dropout, Dropout2d, BatchNorm1d, BatchNorm2d, LayerNorm and
-        the activations, ``SiLU`` becoming ``Swish(beta=1)``).
+        the activations, ``SiLU`` becoming ``Swish(beta=1)`` and this module's
+        :class:`Swish` ``Swish(beta)``).
 
     Returns
     -------

@@ -74,7 +74,8 @@ class GELU(_Activation):
         f'(x) = s + 2 x\,s\,(1 - s)\,\sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,x^2)
 
     Plain text: y = 0.5*x*(1 + tanh(u)) = x*sigmoid(2u); dy/dx = s + 2*x*s*(1 - s)*du/dx.
-    The sigmoid form is the same function, evaluated without cancellation for negative x.
+    The sigmoid form is the same function, evaluated without cancellation for negative x;
+    for the same reason backward takes 1 - s as sigmoid(-2u).
     Both forms are smooth: no kinks. As in PyTorch (float64), ``-inf`` gives NaN
     (``-inf * 0``) and the gradient at ``+-inf`` is NaN.
 
@@ -104,7 +105,7 @@ class GELU(_Activation):
             clipped = np.clip(x, -_TANH_CLIP, _TANH_CLIP)
             u = _SQRT_2_OVER_PI * (clipped + _GELU_CUBIC * (clipped * clipped * clipped))
             s = sigmoid(2.0 * u)
-            ctx.clipped, ctx.s = clipped, s
+            ctx.clipped, ctx.u, ctx.s = clipped, u, s
         else:
             s = 0.5 * _erfc(-x * _SQRT_HALF)
             ctx.cdf = s
@@ -117,8 +118,9 @@ class GELU(_Activation):
         if self.approximate == "tanh":
             clipped, s = ctx.clipped, ctx.s
             du = _SQRT_2_OVER_PI * (1.0 + (3.0 * _GELU_CUBIC) * (clipped * clipped))
+            # 1 - s as sigmoid(-2u): where s rounds to nearly 1, 1 - s would keep few digits.
             with np.errstate(invalid="ignore"):  # inf * 0 at an infinite input, as forward
-                return dout * (s + 2.0 * x * s * (1.0 - s) * du)
+                return dout * (s + 2.0 * x * s * sigmoid(-2.0 * ctx.u) * du)
         t = np.minimum(np.abs(x), _PDF_CLIP)
         pdf = _INV_SQRT_2PI * np.exp(-0.5 * (t * t))
         with np.errstate(invalid="ignore"):  # inf * 0 at an infinite input, as forward
