@@ -13,6 +13,19 @@ from minigrad.nn.module import Module, Parameter
 from minigrad.tensor import Tensor
 
 
+class _Params:
+    """The parameters a Layer passes to its node, found once (see ``Layer.__call__``).
+
+    Not a list or tuple, so the module walkers (``parameters()``, ``state_dict()``) do not
+    see it in the layer's attributes.
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Parameter, ...]) -> None:
+        self.items = items
+
+
 class Layer(Module, Function):
     """A Module whose derivative is written by hand on NumPy arrays.
 
@@ -35,15 +48,32 @@ class Layer(Module, Function):
         # per step.
         if not isinstance(x, Tensor) and not (x.__class__ is np.ndarray and x.dtype.kind == "f"):
             x = as_float_array(x, where=type(self).__name__)
+        cached = self.__dict__.get("_param_cache")
+        if cached is not None:
+            return apply(self, x, *cached.items)
         params = []
+        plain = True  # only Parameters held directly: nothing can change them unseen
         for value in self.__dict__.values():
             if isinstance(value, Parameter):
                 params.append(value)
             elif isinstance(value, (list, tuple)):
+                plain = False
                 params.extend(item for item in value if isinstance(item, Parameter))
             elif isinstance(value, Module) and value._holds_own_parameters:
+                plain = False
                 params.extend(p for _, p in value._own(Parameter))
+        if plain:
+            # Found once; any attribute assignment or deletion forgets it (__setattr__).
+            object.__setattr__(self, "_param_cache", _Params(tuple(params)))
         return apply(self, x, *params)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        self.__dict__.pop("_param_cache", None)
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        self.__dict__.pop("_param_cache", None)
 
     def _record(self, x: Any) -> Tensor:
         """The call without hooks, plainly written: what ``__call__`` does on its fast path."""

@@ -353,6 +353,9 @@ function buildControls(hello) {
 
 function setField(testid, value) {
   const el = $(testid);
+  // A text field the user is typing in keeps their text: an answer to an earlier change
+  // must not overwrite what they have not sent yet.
+  if (el.dataset.editing) return;
   el.value = value === null || value === undefined ? "" : String(value);
 }
 
@@ -557,7 +560,11 @@ function onFeature(input) {
 /** Text fields: send on change (Enter or leaving the field); numbers as numbers. */
 function bindText(testid, key) {
   const el = $(testid);
-  const apply = () => commit({ [key]: parseValue(el.value) });
+  const apply = () => {
+    delete el.dataset.editing;
+    commit({ [key]: parseValue(el.value) });
+  };
+  el.addEventListener("input", () => { el.dataset.editing = "1"; });
   el.addEventListener("change", apply);
   el.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter") apply();
