@@ -639,3 +639,34 @@ def test_onnx_unsupported_layers_raise(onnx, tmp_path) -> None:  # type: ignore[
     with pytest.raises(ValueError, match=r"Dense\(in_features=2\) got input of shape"):
         export_onnx(nn.Dense(2, 2), tmp_path / "x.onnx", (1, 3))
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_a_trained_model_predicts_the_same_in_torch_and_onnxruntime(  # type: ignore[no-untyped-def]
+        torch, onnx, onnxruntime, tmp_path) -> None:
+    # The way out, end to end: train with minigrad's fit, then take the model to torch and to
+    # onnxruntime; every test point gets the same class, and the logits agree.
+    X, y = mg.data.make_moons(300, noise=0.2, rng=0)
+    X = X.astype(np.float32)
+    X_train, X_test, y_train, y_test = mg.data.train_test_split(X, y, rng=0)
+    with _default_dtype("float32"):
+        model = nn.Sequential(nn.Dense(2, 16, rng=0), nn.GELU(), nn.Dropout(0.1, rng=0),
+                              nn.Dense(16, 16, rng=1), nn.Swish(beta=1.5),
+                              nn.Dense(16, 2, rng=2))
+    mg.fit(model, X_train, y_train, loss=nn.CrossEntropyLoss(),
+           optimizer=mg.optim.Adam(model.parameters(), lr=0.02), epochs=40, batch_size=32,
+           verbose=0)
+    model.eval()
+    with mg.no_grad():
+        logits = model(mg.Tensor(X_test)).data
+    assert (logits.argmax(axis=1) == y_test).mean() > 0.9  # it did learn
+
+    torch_model = to_torch(model).eval()
+    with torch.no_grad():
+        torch_logits = torch_model(torch.from_numpy(X_test)).numpy()
+    np.testing.assert_allclose(torch_logits, logits, rtol=1e-5, atol=1e-5)
+    assert (torch_logits.argmax(axis=1) == logits.argmax(axis=1)).all()
+
+    proto = _export(onnx, model, tmp_path / "moons.onnx", (None, 2))
+    ort_logits = _run_ort(onnxruntime, proto, X_test)
+    np.testing.assert_allclose(ort_logits, logits, rtol=1e-5, atol=1e-5)
+    assert (ort_logits.argmax(axis=1) == logits.argmax(axis=1)).all()
