@@ -92,6 +92,12 @@ def _theirs(torch: Any, name: str, defaults: dict[str, Any], options: list[dict[
             hook: Hook | None = None) -> list[np.ndarray]:
     params = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in _initial()]
     opt = getattr(torch.optim, name)(_groups(params, options), foreach=False, **defaults)
+    return _torch_run(torch, opt, params, hook)
+
+
+def _torch_run(torch: Any, opt: Any, params: list[Any], hook: Hook | None = None
+               ) -> list[np.ndarray]:
+    """torch's parameters after each of STEPS steps of ``opt`` on the shared gradients."""
     out = []
     for t in range(STEPS):
         if hook is not None:
@@ -151,13 +157,7 @@ def test_add_param_group_mid_training_matches_torch(torch: Any, name: str, cls: 
     t_params = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in _initial()]
     theirs_opt = getattr(torch.optim, cls)([{"params": t_params[:2], **options[0]}],
                                            foreach=False, **defaults)
-    theirs = []
-    for t in range(STEPS):
-        hook(t, theirs_opt, t_params)
-        for i, p in enumerate(t_params):
-            p.grad = torch.from_numpy(_grad(i, p.detach().numpy(), t))
-        theirs_opt.step()
-        theirs.append(np.concatenate([p.detach().numpy().ravel().copy() for p in t_params]))
+    theirs = _torch_run(torch, theirs_opt, t_params, hook)
     _assert_close(ours, theirs, name)
     np.testing.assert_array_equal(ours[9][-4:], _initial()[2].ravel())  # frozen until added
     assert len(opt.param_groups) == 2 and opt.params == params
@@ -414,13 +414,7 @@ def test_empty_groups_are_allowed_as_in_torch(torch: Any) -> None:
     t_params = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in _initial()]
     theirs_opt = torch.optim.SGD([{"params": []}, *_groups(t_params, options)], lr=0.05,
                                  momentum=0.9, foreach=False)
-    theirs = []
-    for t in range(STEPS):
-        hook(t, theirs_opt, t_params)
-        for i, p in enumerate(t_params):
-            p.grad = torch.from_numpy(_grad(i, p.detach().numpy(), t))
-        theirs_opt.step()
-        theirs.append(np.concatenate([p.detach().numpy().ravel().copy() for p in t_params]))
+    theirs = _torch_run(torch, theirs_opt, t_params, hook)
     _assert_close(ours, theirs, "empty groups")
     assert [len(g["params"]) for g in opt.param_groups] == [0, 2, 1, 0]
     fresh = optim.SGD([{"params": []}, *_groups([nn.Parameter(w) for w in _initial()],
