@@ -315,10 +315,9 @@ def run_backward(root: Node | LeafNode, grad: np.ndarray, retain_graph: bool,
     # Nodes and leaf nodes travel together here; typed Any to keep the loop unannotated.
     pending: dict[Any, int] = {}
     stack: list[Any] = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        if node.__class__ is LeafNode:
-            continue
+        node = pop()  # a recorded call: leaf nodes are counted, never pushed
         if node._fn is None:
             raise RuntimeError(
                 "backward through a graph a second time: its saved arrays were freed by the "
@@ -330,7 +329,8 @@ def run_backward(root: Node | LeafNode, grad: np.ndarray, retain_graph: bool,
                     pending[parent] += 1
                 else:
                     pending[parent] = 1
-                    stack.append(parent)
+                    if parent.__class__ is Node:
+                        push(parent)
 
     # Pass 2: a node runs once all its consumers have delivered their gradients.
     # Read once: an in-place change made by another thread while this loop runs is a race
