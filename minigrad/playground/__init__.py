@@ -12,6 +12,8 @@ one concept per module:
 * :mod:`~minigrad.playground.export`: the Python script and ``.npz`` weights the page exports;
 * :mod:`~minigrad.playground.app`: the Starlette app and the WebSocket protocol
   (``PROTOCOL.md``), :mod:`~minigrad.playground.server`: the command that serves it;
+* :mod:`~minigrad.playground.browser`: drives the page in a headless Chromium (the browser
+  tests, ``benchmarks/bench_playground.py`` and the README's screenshot);
 * ``static/``: the page itself (HTML, CSS and JavaScript, no build step, no CDN).
 
 Only ``app`` and ``server`` import the web stack, so the rest is usable (and tested)
