@@ -10,6 +10,7 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, settings
+from optional import missing
 
 settings.register_profile(
     "ci", deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow]
@@ -42,9 +43,7 @@ def torch():  # type: ignore[no-untyped-def]
     try:
         import torch as torch_module
     except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("torch is missing in CI: .ci/run must install torch==2.13.0")
-        pytest.skip("needs PyTorch as the reference: pip install torch==2.13.0")
+        missing("PyTorch as the reference", "pip install torch==2.13.0")
     torch_module.set_default_dtype(torch_module.float64)
     # torch brings hundreds of thousands of long-lived objects; freezing them keeps every
     # later garbage collection (and the gc.collect() of the memory tests) from rescanning
@@ -63,9 +62,7 @@ def onnxruntime():  # type: ignore[no-untyped-def]
     try:
         import onnxruntime as onnxruntime_module
     except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("onnxruntime is missing in CI: the dev extra must install onnxruntime")
-        pytest.skip("needs onnxruntime to run the exported graphs: pip install onnxruntime")
+        missing("onnxruntime to run the exported graphs", "pip install onnxruntime")
     return onnxruntime_module
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import os
 import pickle
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from optional import missing
 
 import minigrad as mg
 from minigrad import nn
@@ -333,9 +333,7 @@ def onnx():  # type: ignore[no-untyped-def]
         import onnx as onnx_module
         import onnx.reference  # noqa: F401
     except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("onnx is missing in CI: the dev extra must install onnx>=1.15")
-        pytest.skip("needs onnx: pip install 'onnx>=1.15'")
+        missing("onnx", "pip install 'onnx>=1.15'")
     return onnx_module
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from optional import missing
 
 import minigrad as mg
 from minigrad import cli, nn
@@ -179,10 +180,8 @@ def client_class() -> Any:
             warnings.filterwarnings(
                 "ignore", message=r"Using `httpx` with `starlette\.testclient` is deprecated")
             from starlette.testclient import TestClient
-    except (ImportError, RuntimeError) as missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"the playground's test client is missing in CI: {missing}")
-        pytest.skip(f"needs the playground extra and httpx: {missing}")
+    except (ImportError, RuntimeError) as error:
+        missing(f"the playground extra and httpx2 ({error})", "pip install -e '.[dev]'")
     return TestClient
 
 

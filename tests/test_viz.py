@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ import threading
 
 import numpy as np
 import pytest
+from optional import missing
 
 import minigrad as mg
 from minigrad import nn, ops
@@ -24,9 +24,7 @@ def graphviz():  # type: ignore[no-untyped-def]
     try:
         import graphviz as module
     except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail('graphviz is missing in CI: the dev extra must install "graphviz"')
-        pytest.skip('needs the graphviz package: pip install "minigrad[viz]"')
+        missing("the graphviz package", 'pip install "minigrad[viz]"')
     return module
 
 
@@ -353,9 +351,7 @@ def test_render_without_dot_says_how_to_install(graphviz, monkeypatch, tmp_path)
 
 def test_render_png(graphviz, tmp_path) -> None:  # type: ignore[no-untyped-def]
     if shutil.which("dot") is None:
-        if os.environ.get("CI"):
-            pytest.fail("Graphviz's dot is missing in CI: .ci/run must install graphviz")
-        pytest.skip("install Graphviz: apt-get install graphviz")
+        missing("Graphviz's dot", "apt-get install graphviz")
     model = _net_221()
     with mg.viz.record():
         loss = _xor_loss(model)
