@@ -12,8 +12,10 @@ reference cycle and reference counting alone frees it.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
+from heapq import heappop, heappush
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -80,12 +82,13 @@ class Node(Context):
 
     # Slots for what every node has; the rare ones (`_retained`, `_origin`) fall back to
     # the class defaults below until set, which keeps node creation to four stores.
-    __slots__ = ("_fn", "_parents", "_shape", "_clock", "needs_input_grad")
+    __slots__ = ("_fn", "_parents", "_shape", "_clock", "_seq", "needs_input_grad")
 
     _fn: Function | None
     _parents: tuple[Node | LeafNode | None, ...]
     _shape: tuple[int, ...]
     _clock: int  # versions.clock when the call was recorded (see minigrad.versions)
+    _seq: int  # the order of recording: backward runs calls from the highest down
     _retained: Callable[[], Tensor | None] | None = None
     _origin: str | None = None
     #: The output tensor's gradient hooks (``Tensor.register_hook``), by handle id. Hooks
@@ -209,6 +212,7 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
         node._fn = fn
         node._parents = parents
         node._clock = versions.clock
+        node._seq = _next_seq()
         node.needs_input_grad = needs
         out = fn.forward(node, *arrays)
     else:
@@ -235,6 +239,7 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
 
 
 _new = object.__new__
+_next_seq = itertools.count().__next__
 
 
 def _leaf_node(tensor: Tensor) -> LeafNode:
@@ -293,8 +298,14 @@ def run_backward(root: Node | LeafNode, grad: np.ndarray, retain_graph: bool,
                  observer: Callable[[Any, Any, tuple[Any, ...]], None] | None = None) -> None:
     """Propagate ``grad`` from ``root`` to every leaf that requires grad.
 
-    The order is found with an explicit stack rather than recursion, so depth is limited
+    One pass, in PyTorch's order: recorded calls run from the newest to the oldest (their
+    ``_seq``, a counter stamped when they were recorded). Every consumer of a node was
+    recorded after it, so when a node's turn comes all its gradient has arrived and no
+    count of consumers is needed first. The pending nodes sit in a heap, so depth is limited
     by memory only (a chain of 100,000 ops backprops under the default recursion limit).
+    Leaf gradients are summed as they arrive and stored once every recorded call has run:
+    an error on the way (such as a part of the graph already freed) leaves every ``.grad``
+    as it was.
 
     ``observer(node, dout, in_grads)``, when given, is called at every step in the order
     the engine runs them: for a recorded call once its backward has run (``in_grads`` holds
@@ -311,78 +322,51 @@ def run_backward(root: Node | LeafNode, grad: np.ndarray, retain_graph: bool,
             if observer is not None:
                 observer(root, grad, ())
         return
-    # Pass 1: count, for every node, how many recorded calls consume its output.
-    # Nodes and leaf nodes travel together here; typed Any to keep the loop unannotated.
-    pending: dict[Any, int] = {}
-    stack: list[Any] = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()  # a recorded call: leaf nodes are counted, never pushed
-        if node._fn is None:
+    # Read once: an in-place change made by another thread while this loop runs is a race
+    # whatever is read here.
+    clock = versions.clock
+    anomaly = _mode.anomaly
+    owned = {id(grad)}  # arrays already stored in some .grad (see _store_grad)
+    grads: dict[Any, np.ndarray] = {}  # pending nodes' summed gradients
+    leaf_grads: dict[Any, np.ndarray] = {}  # leaf nodes' summed gradients, by first arrival
+    owners: list[Any] = []  # their tensors
+    heap: list[tuple[int, Any]] = []  # (-seq, node): the newest pending call on top
+    node: Any = root
+    dout = grad
+    while True:
+        fn = node._fn
+        if fn is None:
             raise RuntimeError(
                 "backward through a graph a second time: its saved arrays were freed by the "
                 "first backward(); call backward(retain_graph=True) the first time to keep them"
             )
-        for parent in node._parents:
-            if parent is not None:
-                if parent in pending:
-                    pending[parent] += 1
-                else:
-                    pending[parent] = 1
-                    if parent.__class__ is Node:
-                        push(parent)
-
-    # Pass 2: a node runs once all its consumers have delivered their gradients.
-    # Read once: an in-place change made by another thread while this loop runs is a race
-    # whatever is read here.
-    clock = versions.clock
-    grads: dict[Any, np.ndarray] = {root: grad}
-    owned = {id(grad)}
-    anomaly = _mode.anomaly
-    ready: list[Any] = [root]
-    while ready:
-        node = ready.pop()
-        dout = grads.pop(node, None)
-        if node.__class__ is LeafNode:
-            tensor = node.tensor_ref()
-            if tensor is not None and dout is not None:
-                if node._hooks is not None:
-                    dout = _run_hooks(node._hooks, dout)
-                _store_grad(tensor, dout, owned)
-                if observer is not None:
-                    observer(node, dout, ())
-            continue
-        fn = node._fn
         parents = node._parents
-        if dout is None:
-            in_grads: tuple[Any, ...] = (None,) * len(parents)
+        if node._retained is not None:
+            # Also the gate of gradient hooks (register_hook sets it), so a plain node pays
+            # one check. Hooks run once, on the total gradient, before it is retained or
+            # flows on (PyTorch's order).
+            if node._hooks is not None:
+                dout = _run_hooks(node._hooks, dout)
+            kept = node._retained()
+            if kept is not None:
+                _store_grad(kept, dout, owned)
+        if node._clock != clock:
+            versions.check_saved(node)
+        if fn.__class__ in _trusted_backward:
+            in_grads = fn.backward(node, dout)
         else:
-            if node._retained is not None:
-                # Also the gate of gradient hooks (register_hook sets it), so a plain node
-                # pays one check. Hooks run once, on the total gradient, before it is
-                # retained or flows on (PyTorch's order).
-                if node._hooks is not None:
-                    dout = _run_hooks(node._hooks, dout)
-                kept = node._retained()
-                if kept is not None:
-                    _store_grad(kept, dout, owned)
-            if node._clock != clock:
-                versions.check_saved(node)
-            if fn.__class__ in _trusted_backward:
-                in_grads = fn.backward(node, dout)
-            else:
-                in_grads = _foreign_backward(fn, node, dout)
-            if in_grads.__class__ is not tuple:
-                in_grads = (in_grads,)
-            if len(in_grads) != len(parents):
-                raise RuntimeError(
-                    f"{fn.op_name}.backward returned {len(in_grads)} gradient(s) for "
-                    f"{len(parents)} input(s)"
-                )
-            if anomaly:
-                from minigrad.anomaly import check_backward
+            in_grads = _foreign_backward(fn, node, dout)
+        if in_grads.__class__ is not tuple:
+            in_grads = (in_grads,)
+        if len(in_grads) != len(parents):
+            raise RuntimeError(
+                f"{fn.op_name}.backward returned {len(in_grads)} gradient(s) for "
+                f"{len(parents)} input(s)"
+            )
+        if anomaly:
+            from minigrad.anomaly import check_backward
 
-                check_backward(node, in_grads)
+            check_backward(node, in_grads)
         if observer is not None:
             observer(node, dout, in_grads)
         if not retain_graph:
@@ -390,35 +374,75 @@ def run_backward(root: Node | LeafNode, grad: np.ndarray, retain_graph: bool,
             node.__dict__.clear()
             node._fn = None
             node._parents = ()
+        # The next node to run is the newest pending one. In a chain that is the single
+        # parent just reached, handed over directly (`after`) without the heap or the dict.
+        after: Any = None
+        after_grad: Any = None
         index = -1
         for parent in parents:
             index += 1
             if parent is None:
                 continue
             g = in_grads[index]
-            if g is not None:
-                if g.__class__ is not np.ndarray:
-                    g = np.asarray(g)
-                # A misshapen gradient must stop here: further down, broadcasting in
-                # accumulation or in unbroadcast would turn it into a silent wrong answer.
-                if parent.__class__ is Node:
-                    shape = parent._shape
-                else:
-                    owner = parent.tensor_ref()
-                    shape = g.shape if owner is None else owner.data.shape
-                if g.shape != shape:
-                    raise RuntimeError(
-                        f"{fn.op_name}.backward returned a gradient of shape {g.shape} for "
-                        f"input {index} of shape {shape}; backward must return one gradient "
-                        "per input, shaped like that input"
-                    )
+            if g is None:
+                continue
+            if g.__class__ is not np.ndarray:
+                g = np.asarray(g)
+            # A misshapen gradient must stop here: further down, broadcasting in
+            # accumulation or in unbroadcast would turn it into a silent wrong answer.
+            if parent.__class__ is Node:
+                if g.shape != parent._shape:
+                    _bad_shape(fn, index, g, parent._shape)
+                if parent is after:
+                    after_grad = after_grad + g
+                    continue
                 previous = grads.get(parent)
-                # Out of place: never write into an array another branch may still hold.
-                grads[parent] = g if previous is None else previous + g
-            count = pending[parent] - 1
-            pending[parent] = count
-            if count == 0:
-                ready.append(parent)
+                if previous is not None:
+                    # Out of place: never write into an array another branch may still hold.
+                    grads[parent] = previous + g
+                elif after is None and not heap:
+                    after, after_grad = parent, g
+                else:
+                    grads[parent] = g
+                    heappush(heap, (-parent._seq, parent))
+            else:
+                owner = parent.tensor_ref()
+                if owner is not None and g.shape != owner.data.shape:
+                    _bad_shape(fn, index, g, owner.data.shape)
+                previous = leaf_grads.get(parent)
+                if previous is None:
+                    leaf_grads[parent] = g
+                    # The graph may hold the last reference to a layer (its node's _fn) and
+                    # so to the parameter: keep it alive until its gradient is stored.
+                    owners.append(owner)
+                else:
+                    leaf_grads[parent] = previous + g
+        if after is not None:
+            if not heap or -heap[0][0] < after._seq:
+                node, dout = after, after_grad
+                continue
+            grads[after] = after_grad
+            heappush(heap, (-after._seq, after))
+        elif not heap:
+            break
+        node = heappop(heap)[1]
+        dout = grads.pop(node)
+
+    for (leaf, dout), tensor in zip(leaf_grads.items(), owners):
+        if tensor is None:
+            continue
+        if leaf._hooks is not None:
+            dout = _run_hooks(leaf._hooks, dout)
+        _store_grad(tensor, dout, owned)
+        if observer is not None:
+            observer(leaf, dout, ())
+
+
+def _bad_shape(fn: Function, index: int, g: np.ndarray, shape: tuple[int, ...]) -> None:
+    raise RuntimeError(
+        f"{fn.op_name}.backward returned a gradient of shape {g.shape} for input {index} of "
+        f"shape {shape}; backward must return one gradient per input, shaped like that input"
+    )
 
 
 def _run_hooks(hooks: HookDict, grad: np.ndarray) -> np.ndarray:
