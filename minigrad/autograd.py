@@ -15,8 +15,8 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
-from heapq import heappop, heappush
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
