@@ -219,10 +219,15 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
         out = fn.forward(Context(needs), *arrays)
     if out.__class__ is not np.ndarray:
         out = np.asarray(out)
-    if mode.anomaly:
-        from minigrad.anomaly import check_forward
+    if mode.watch:
+        if mode.anomaly:
+            from minigrad.anomaly import check_forward
 
-        check_forward(fn, node, out)
+            check_forward(fn, node, out)
+        if mode.record and node is not None:
+            # Inside mg.viz.record(): keep the output's value for drawing (freed with the
+            # node).
+            node._value = out
     result = _new(Tensor)
     result.data = out
     result._grad = None
@@ -231,9 +236,6 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
         result._requires_grad = False
         return result
     node._shape = out.shape
-    if mode.record:
-        # Inside mg.viz.record(): keep the output's value for drawing (freed with the node).
-        node._value = out
     result._requires_grad = True
     return result
 

@@ -17,71 +17,95 @@ __all__ = ["ADD", "DIV", "MATMUL", "MUL", "NEG", "POW", "SUB", "Add", "Div", "Ma
            "Neg", "Pow", "Remainder", "Sub", "REMAINDER", "FloorDivide", "FLOOR_DIVIDE"]
 
 
+# Add, Sub and Mul run in every chain of small ops, so their bookkeeping is written out
+# inline: an operand's shape is saved only when broadcasting changed it (None otherwise),
+# and backward calls unbroadcast only then.
+
+
 class Add(Function):
     """x + y.  d/dx = 1, d/dy = 1."""
 
     def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
-        needs = ctx.needs_input_grad
-        if needs[0]:
-            ctx.x_shape = _shape(x)
-        if needs[1]:
-            ctx.y_shape = _shape(y)
         try:
-            return x + y
+            out = x + y
         except ValueError:
             raise _broadcast_error("add", x, y) from None
+        needs = ctx.needs_input_grad
+        if needs[0]:
+            same = x.__class__ is np.ndarray and x.shape == out.shape
+            ctx.x_shape = None if same else _shape(x)
+        if needs[1]:
+            same = y.__class__ is np.ndarray and y.shape == out.shape
+            ctx.y_shape = None if same else _shape(y)
+        return out
 
     def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
         needs = ctx.needs_input_grad
-        return (
-            unbroadcast(dout, ctx.x_shape) if needs[0] else None,
-            unbroadcast(dout, ctx.y_shape) if needs[1] else None,
-        )
+        dx = dy = None
+        if needs[0]:
+            dx = dout if ctx.x_shape is None else unbroadcast(dout, ctx.x_shape)
+        if needs[1]:
+            dy = dout if ctx.y_shape is None else unbroadcast(dout, ctx.y_shape)
+        return dx, dy
 
 
 class Sub(Function):
     """x - y.  d/dx = 1, d/dy = -1."""
 
     def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
-        needs = ctx.needs_input_grad
-        if needs[0]:
-            ctx.x_shape = _shape(x)
-        if needs[1]:
-            ctx.y_shape = _shape(y)
         try:
-            return x - y
+            out = x - y
         except ValueError:
             raise _broadcast_error("sub", x, y) from None
+        needs = ctx.needs_input_grad
+        if needs[0]:
+            same = x.__class__ is np.ndarray and x.shape == out.shape
+            ctx.x_shape = None if same else _shape(x)
+        if needs[1]:
+            same = y.__class__ is np.ndarray and y.shape == out.shape
+            ctx.y_shape = None if same else _shape(y)
+        return out
 
     def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
         needs = ctx.needs_input_grad
-        return (
-            unbroadcast(dout, ctx.x_shape) if needs[0] else None,
-            unbroadcast(-dout, ctx.y_shape) if needs[1] else None,
-        )
+        dx = dy = None
+        if needs[0]:
+            dx = dout if ctx.x_shape is None else unbroadcast(dout, ctx.x_shape)
+        if needs[1]:
+            dy = -dout if ctx.y_shape is None else unbroadcast(-dout, ctx.y_shape)
+        return dx, dy
 
 
 class Mul(Function):
     """x * y.  d/dx = y, d/dy = x."""
 
     def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
+        try:
+            out = x * y
+        except ValueError:
+            raise _broadcast_error("mul", x, y) from None
         # Save only what the other side's gradient needs (and the shape to reduce it to).
         needs = ctx.needs_input_grad
         if needs[0]:
-            ctx.y, ctx.x_shape = y, _shape(x)
+            same = x.__class__ is np.ndarray and x.shape == out.shape
+            ctx.y, ctx.x_shape = y, None if same else _shape(x)
         if needs[1]:
-            ctx.x, ctx.y_shape = x, _shape(y)
-        try:
-            return x * y
-        except ValueError:
-            raise _broadcast_error("mul", x, y) from None
+            same = y.__class__ is np.ndarray and y.shape == out.shape
+            ctx.x, ctx.y_shape = x, None if same else _shape(y)
+        return out
 
     def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
         needs = ctx.needs_input_grad
-        return (
-            unbroadcast(dout * ctx.y, ctx.x_shape) if needs[0] else None,
-            unbroadcast(dout * ctx.x, ctx.y_shape) if needs[1] else None,
-        )
+        dx = dy = None
+        if needs[0]:
+            dx = dout * ctx.y
+            if ctx.x_shape is not None:
+                dx = unbroadcast(dx, ctx.x_shape)
+        if needs[1]:
+            dy = dout * ctx.x
+            if ctx.y_shape is not None:
+                dy = unbroadcast(dy, ctx.y_shape)
+        return dx, dy
 
 
 class Div(Function):
