@@ -189,6 +189,19 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
         else:
             needs = (False, True) if y_parent is not None else (False, False)
         record = x_parent is not None or y_parent is not None
+    elif len(inputs) == 1:
+        # Unary ops and layers without parameters (activations): unrolled the same way.
+        x = inputs[0]
+        if isinstance(x, Tensor):
+            arrays = (x.data,)
+            if grad_on and x._requires_grad:
+                parents = ((x._node or _leaf_node(x)),)
+                needs = (True,)
+                record = True
+            else:
+                parents, needs, record = (None,), (False,), False
+        else:
+            arrays, parents, needs, record = inputs, (None,), (False,), False
     else:
         arrays, parents, needs = [], [], []
         record = False

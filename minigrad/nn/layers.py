@@ -98,26 +98,28 @@ class Dense(Layer):
             )
         if x.dtype != W.dtype:
             x = x.astype(W.dtype)  # like Keras: the layer's dtype wins, no silent upcast
-        ctx.x = x if (ctx.needs_grad(1)) else None
-        ctx.W = W if ctx.needs_grad(0) else None
+        needs = ctx.needs_input_grad
+        ctx.x = x if needs[1] else None
+        ctx.W = W if needs[0] else None
         out = x @ W
         if b is not None:
             out += b  # out is a fresh array: adding in place cannot alias anything
         return out
 
     def backward(self, ctx: Context, dout: np.ndarray) -> Any:
-        n_params = 2 if self.b is not None else 1
-        dx = dout @ ctx.W.T if ctx.needs_grad(0) else None
-        grads: list[Any] = [dx]
-        flat = dout.reshape(-1, dout.shape[-1])
-        if ctx.needs_grad(1):
-            x = ctx.x
-            grads.append(x.reshape(-1, x.shape[-1]).T @ flat)
+        needs = ctx.needs_input_grad
+        dx = dout @ ctx.W.T if needs[0] else None
+        # A batch of vectors is already the (rows, features) matrix that dW needs; more
+        # leading axes are flattened into the rows first.
+        if dout.ndim == 2:
+            flat, x = dout, ctx.x
         else:
-            grads.append(None)
-        if n_params == 2:
-            grads.append(flat.sum(axis=0) if ctx.needs_grad(2) else None)
-        return tuple(grads)
+            flat = dout.reshape(-1, dout.shape[-1])
+            x = ctx.x.reshape(-1, ctx.x.shape[-1]) if needs[1] else None
+        dW = x.T @ flat if needs[1] else None
+        if self.b is None:
+            return dx, dW
+        return dx, dW, flat.sum(axis=0) if needs[2] else None
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
