@@ -162,3 +162,17 @@ def test_threshold_keeps_nan() -> None:
     # The example, spelled out: a NaN is not "below the threshold".
     out = nn.Threshold(0.1, 20.0)(np.array([NAN, 0.0, 1.0]))
     np.testing.assert_array_equal(out.data, [NAN, 20.0, 1.0])
+
+
+@pytest.mark.parametrize("inputs", list(INPUTS))
+def test_tensor_relu_matches_torch_and_the_layer_on_nan_and_inf(torch: Any,
+                                                                 inputs: str) -> None:
+    # Tensor.relu() is its own op, not the nn.ReLU layer: the same NaN rule must hold.
+    x = INPUTS[inputs]
+    upstream = np.random.default_rng(x.size).normal(size=x.shape)
+    ours = mg.Tensor(x.copy(), requires_grad=True)
+    out = ours.relu()
+    out.backward(upstream)
+    value, grad = _torch_reference(torch, torch.relu, x, upstream, padded=True)
+    np.testing.assert_array_equal(out.data, value)
+    np.testing.assert_array_equal(ours.grad, grad)

@@ -102,15 +102,17 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """max(x, 0).  d/dx = 1 where x > 0, else 0 (ReLU'(0) = 0, as in PyTorch)."""
+    """max(x, 0).  d/dx = 1 where x > 0 (or x is NaN), else 0 (ReLU'(0) = 0, as in PyTorch)."""
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:
-        ctx.mask = x > 0
         # np.maximum rather than x * mask, which gives -0.0 for negative inputs.
-        return np.maximum(x, 0.0)
+        out = np.maximum(x, 0.0)
+        ctx.out = out
+        return out
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
-        return dout * ctx.mask
+        # As nn.ReLU: the mask comes from the output, so a NaN passes its gradient.
+        return dout * (ctx.out != 0.0)
 
 
 class Clip(Function):

@@ -43,14 +43,18 @@ class ReLU(_Activation):
     kinks = (0.0,)
 
     def forward(self, ctx: Context, x: np.ndarray) -> np.ndarray:  # type: ignore[override]
-        # Arithmetic on the mask, not np.where: on a random sign pattern np.where is several
-        # times slower here (it branches per element), and ReLU sits in every hot MLP.
-        # "Not x <= 0" rather than "x > 0": a NaN passes its gradient, as in PyTorch.
-        ctx.passes = ~(x <= 0.0)
-        return np.maximum(x, 0.0)
+        # The output is saved, not a mask: the next layer keeps it alive anyway (a Dense
+        # saves its input), so forward is one NumPy call, as in hand-written code.
+        out = np.maximum(x, 0.0)
+        ctx.out = out
+        return out
 
     def backward(self, ctx: Context, dout: np.ndarray) -> np.ndarray:
-        return dout * ctx.passes
+        # The mask is read off the output, as PyTorch's threshold_backward does: out is
+        # x > 0 ? x : 0, or NaN for a NaN input, which passes its gradient as in PyTorch.
+        # Arithmetic on the mask, not np.where: on a random sign pattern np.where is several
+        # times slower (it branches per element), and ReLU sits in every hot MLP.
+        return dout * (ctx.out != 0.0)
 
 
 class LeakyReLU(_Activation):
