@@ -43,7 +43,7 @@ import numpy as np
 from minigrad.optim.checks import Hyper, _group_parameters, _number, _raw_groups
 from minigrad.optim.optimizer_state import read_state, write_state
 from minigrad.tensor import Tensor
-from minigrad.versions import bump_version
+from minigrad.versions import bump_versions
 
 __all__ = ["GroupHyper", "Hyper", "Optimizer"]
 
@@ -221,8 +221,7 @@ class Optimizer:
         """
         values = [group.get(key, _MISSING) for key in self.defaults]
         cached = self._checked_cache.get(index)
-        if cached is not None and cached[0] is group \
-                and all(a is b for a, b in zip(values, cached[1])):
+        if cached is not None and cached[0] is group and all(map(is_, values, cached[1])):
             return cached[2]
         owner = f"{type(self).__name__}: param group {index}"
         missing = [key for key, value in zip(self.defaults, values) if value is _MISSING]
@@ -295,7 +294,7 @@ class Optimizer:
         """
         name = type(self).__name__
         params = self.params
-        updates = []
+        plan = []  # per group: its checked values, the positions to update and their grads
         start = 0
         for group_index, group in enumerate(self.param_groups):
             hyper = self._checked(group_index, group)
@@ -303,26 +302,43 @@ class Optimizer:
             stop = start + len(members) if isinstance(members, (list, tuple)) else -1
             if not 0 <= stop <= len(params) or not all(map(is_, members, params[start:stop])):
                 raise RuntimeError(self._edited_message(group_index))
+            indices, grads = [], []
             for index in range(start, stop):
                 p = params[index]
                 grad = p._grad  # an ndarray: Tensor.grad's setter and the engine see to it
                 if grad is None:
                     continue
-                if grad.shape != p.data.shape:
+                data = p.data
+                if grad.shape != data.shape:
                     raise ValueError(f"{name}.step: parameter {index} has shape "
-                                     f"{p.data.shape} but its grad has shape {grad.shape}")
-                if grad.dtype.kind not in "iuf":
+                                     f"{data.shape} but its grad has shape {grad.shape}")
+                dtype = grad.dtype
+                if dtype.kind not in "iuf":
                     raise TypeError(f"{name}.step: the grad of parameter {index} must hold "
-                                    f"real numbers, got dtype {grad.dtype}")
-                updates.append((index, p, grad.astype(p.data.dtype, copy=False), hyper))
+                                    f"real numbers, got dtype {dtype}")
+                # The usual grad has the parameter's very dtype object: no astype call, which
+                # would return it unchanged anyway (as it does an equal dtype's grad).
+                if dtype is not data.dtype:
+                    grad = grad.astype(data.dtype, copy=False)
+                indices.append(index)
+                grads.append(grad)
+            plan.append((hyper, indices, grads))
             start = stop
         if start != len(params):
             raise RuntimeError(self._edited_message(len(self.param_groups) - 1))
-        for index, p, grad, hyper in updates:
-            self._update(index, p, grad, hyper)
-            # The step wrote into p.data: a graph that saved the old values must not be
-            # backpropagated any more (see minigrad.versions).
-            bump_version(p.data)
+        written = []
+        try:
+            for hyper, indices, grads in plan:
+                for index, grad in zip(indices, grads):
+                    p = params[index]
+                    self._update(index, p, grad, hyper)
+                    written.append(p.data)
+        finally:
+            # The step wrote into these arrays: a graph that saved their old values must not
+            # be backpropagated any more (see minigrad.versions). One call takes the version
+            # lock once for all of them; ``finally``, so that the parameters updated before
+            # one that raised (np.seterr(all="raise")) are still seen.
+            bump_versions(written)
 
     def _edited_message(self, group_index: int) -> str:
         return (f"{type(self).__name__}.step: param_groups[{group_index}]['params'] was "

@@ -101,7 +101,9 @@ class SGD(Optimizer):
             state = self.state[index]
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = g.copy()
+                # np.array, not g.copy(): for a 0-d parameter g is a NumPy scalar, and a
+                # scalar buffer would be rebound, not changed, by `buf *= momentum` below.
+                buf = state["momentum_buffer"] = np.array(g)
             else:
                 buf *= momentum
                 if hyper["dampening"]:
