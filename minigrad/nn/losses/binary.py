@@ -8,7 +8,7 @@ import numpy as np
 
 from minigrad.autograd import Context
 from minigrad.dtypes import as_float_array
-from minigrad.nn.losses.base import _bad_values, _ElementwiseLoss
+from minigrad.nn.losses.base import _bad_values, _ElementwiseLoss, _in_unit_interval
 from minigrad.ops import sigmoid
 
 __all__ = ["BCELoss", "BCEWithLogitsLoss"]
@@ -18,6 +18,23 @@ __all__ = ["BCELoss", "BCEWithLogitsLoss"]
 # in float64), which is the value used here so the two agree to the last bit.
 _LOG_FLOOR = -100.0
 _BCE_GRAD_EPS = float(np.float32(1e-12))
+
+
+def _check_probabilities(pred: np.ndarray, target: np.ndarray) -> None:
+    """Raise ValueError if a prediction or a target lies outside [0, 1] or is NaN."""
+    for what, array, hint in (
+        ("predictions", pred, "; apply a Sigmoid first, or use BCEWithLogitsLoss on raw scores"),
+        ("targets", target, ""),
+    ):
+        bad = _bad_values(array, 0.0, 1.0)
+        if bad is not None:
+            raise ValueError(f"BCELoss: {what} must lie in [0, 1]; found {bad[0]} value(s) "
+                             f"outside (e.g. {bad[1]}){hint}")
+
+
+def _clamped_logs(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log(p) and log(1 - p), each clamped at -100 as in PyTorch."""
+    return np.maximum(np.log(p), _LOG_FLOOR), np.maximum(np.log1p(-p), _LOG_FLOOR)
 
 
 class BCELoss(_ElementwiseLoss):
@@ -64,19 +81,19 @@ class BCELoss(_ElementwiseLoss):
 
     def forward(self, ctx: Context, pred: Any, target: Any) -> np.ndarray:  # type: ignore[override]
         pred, target = self._pair(pred, target)
-        for what, array, hint in (
-            ("predictions", pred,
-             "; apply a Sigmoid first, or use BCEWithLogitsLoss on raw scores"),
-            ("targets", target, ""),
-        ):
-            bad = _bad_values(array, 0.0, 1.0)
-            if bad is not None:
-                raise ValueError(f"BCELoss: {what} must lie in [0, 1]; found {bad[0]} value(s) "
-                                 f"outside (e.g. {bad[1]}){hint}")
+        # The usual case costs two integer reductions (see _in_unit_interval) instead of the
+        # four float ones of the full check and np.errstate, about 4 us less on a small batch:
+        # predictions strictly inside (0, 1), where no log below is of 0 and can warn, and
+        # targets in [0, 1]. Anything else takes the full check, which raises if need be.
+        strictly_inside = _in_unit_interval(pred, strictly=True)
+        if not (strictly_inside and _in_unit_interval(target)):
+            _check_probabilities(pred, target)
         weight = self._weight(self.weight, pred, "weight")
-        with np.errstate(divide="ignore"):  # log(0) = -inf is clamped to -100 just below
-            log_p = np.maximum(np.log(pred), _LOG_FLOOR)
-            log_not_p = np.maximum(np.log1p(-pred), _LOG_FLOOR)
+        if strictly_inside:
+            log_p, log_not_p = _clamped_logs(pred)
+        else:
+            with np.errstate(divide="ignore"):  # log(0) = -inf is clamped to -100
+                log_p, log_not_p = _clamped_logs(pred)
         values = (target - 1.0) * log_not_p - target * log_p
         if weight is not None:
             values = values * weight
