@@ -190,7 +190,7 @@ def test_two_groups_with_missing_grads_match_the_rule_bit_for_bit(dtype):
     params = [mg.Tensor(w, requires_grad=True) for w in starts]
     options = [dict(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01),
                dict(lr=0.2, momentum=0.5, nesterov=True, maximize=True)]
-    split = [[0, 1, 2], [3, 4]]
+    split = [[0, 1, 2], [3, 4, 5]]
     opt = optim.SGD([{"params": [params[i] for i in idx], **o} for idx, o in
                      zip(split, options)])
     expected = [w.copy() for w in starts]

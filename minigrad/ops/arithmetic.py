@@ -25,11 +25,13 @@ __all__ = ["ADD", "DIV", "MATMUL", "MUL", "NEG", "POW", "SUB", "Add", "Div", "Ma
 class Add(Function):
     """x + y.  d/dx = 1, d/dy = 1."""
 
+    _ufunc, _name = np.add, "add"  # Sub changes these two and the sign of dy
+
     def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
         try:
-            out = x + y
+            out = self._ufunc(x, y)
         except ValueError:
-            raise _broadcast_error("add", x, y) from None
+            raise _broadcast_error(self._name, x, y) from None
         needs = ctx.needs_input_grad
         if needs[0]:
             same = x.__class__ is np.ndarray and x.shape == out.shape
@@ -49,22 +51,10 @@ class Add(Function):
         return dx, dy
 
 
-class Sub(Function):
+class Sub(Add):
     """x - y.  d/dx = 1, d/dy = -1."""
 
-    def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
-        try:
-            out = x - y
-        except ValueError:
-            raise _broadcast_error("sub", x, y) from None
-        needs = ctx.needs_input_grad
-        if needs[0]:
-            same = x.__class__ is np.ndarray and x.shape == out.shape
-            ctx.x_shape = None if same else _shape(x)
-        if needs[1]:
-            same = y.__class__ is np.ndarray and y.shape == out.shape
-            ctx.y_shape = None if same else _shape(y)
-        return out
+    _ufunc, _name = np.subtract, "sub"
 
     def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
         needs = ctx.needs_input_grad
