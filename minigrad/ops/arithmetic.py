@@ -25,7 +25,9 @@ __all__ = ["ADD", "DIV", "MATMUL", "MUL", "NEG", "POW", "SUB", "Add", "Div", "Ma
 class Add(Function):
     """x + y.  d/dx = 1, d/dy = 1."""
 
-    _ufunc, _name = np.add, "add"  # Sub changes these two and the sign of dy
+    # Sub changes these two and the sign of dy.
+    _ufunc: np.ufunc = np.add
+    _name = "add"
 
     def forward(self, ctx: Context, x: Any, y: Any) -> np.ndarray:
         try:
@@ -54,7 +56,7 @@ class Add(Function):
 class Sub(Add):
     """x - y.  d/dx = 1, d/dy = -1."""
 
-    _ufunc, _name = np.subtract, "sub"
+    _ufunc, _name = np.subtract, "sub"  # see Add
 
     def backward(self, ctx: Context, dout: np.ndarray) -> tuple[Any, Any]:
         needs = ctx.needs_input_grad
