@@ -39,13 +39,12 @@ def detect_anomaly() -> Iterator[None]:
     minigrad.anomaly.AnomalyError: Log produced -inf in forward, called at ...
     """
     previous = _mode.anomaly
-    _mode.anomaly = _mode.watch = True
+    _mode.anomaly = True
     try:
         with np.errstate(all="ignore"):  # the check below reports it, with a better message
             yield
     finally:
         _mode.anomaly = previous
-        _mode.watch = previous or _mode.record
 
 
 def user_frame() -> str:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from minigrad import versions
+from minigrad import grad_mode, versions
 from minigrad.grad_mode import _mode
 
 if TYPE_CHECKING:
@@ -166,8 +166,8 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
     """
     # The hot path of every op: plain loops, slot access and inlined object creation (no
     # properties, helper calls or generator expressions), because it runs once per op.
-    mode = _mode
-    grad_on = mode.enabled
+    default_mode = grad_mode.all_default  # True: grad on, nothing watched, in every thread
+    grad_on = default_mode or _mode.enabled
     if len(inputs) == 2:
         # Binary ops (x op y), the most frequent call: unrolled, no intermediate lists.
         x, y = inputs
@@ -232,12 +232,12 @@ def apply(fn: Function, *inputs: Any) -> Tensor:
         out = fn.forward(Context(needs), *arrays)
     if out.__class__ is not np.ndarray:
         out = np.asarray(out)
-    if mode.watch:
-        if mode.anomaly:
+    if not default_mode and _mode.watch:
+        if _mode.anomaly:
             from minigrad.anomaly import check_forward
 
             check_forward(fn, node, out)
-        if mode.record and node is not None:
+        if _mode.record and node is not None:
             # Inside mg.viz.record(): keep the output's value for drawing (freed with the
             # node).
             node._value = out

@@ -517,6 +517,95 @@ def test_grad_mode_barrier_many_threads():
     assert modes == [True] * 4
 
 
+# The per-op hot path skips the per-thread reads while every thread is in the default mode
+# (grad_mode.all_default). These check that the shortcut never hides a mode.
+
+_MODES = {
+    "no_grad": mg.no_grad,
+    "enable_grad": mg.enable_grad,
+    "grad off": lambda: mg.set_grad_enabled(False),
+    "anomaly": mg.detect_anomaly,
+    "record": lambda: mg.viz.record(),
+}
+
+
+def _behaviour() -> tuple[bool, bool, bool]:
+    """What an op does now in this thread: records, checks anomalies, keeps its value."""
+    y = leaf([1.0]) * 2.0
+    recorded = y.requires_grad
+    kept = recorded and "_value" in y._node.__dict__
+    with np.errstate(divide="ignore"):
+        try:
+            mg.Tensor([0.0]).log()
+            checked = False
+        except mg.AnomalyError:
+            checked = True
+    return recorded, checked, kept
+
+
+@given(st.lists(st.sampled_from(sorted(_MODES)), max_size=5))
+@settings(max_examples=60, deadline=None)
+def test_nested_modes_are_seen_by_every_op_and_undone_on_exit(names: list[str]) -> None:
+    import contextlib
+
+    from minigrad import grad_mode
+
+    enabled, anomaly, record = True, False, False
+    with contextlib.ExitStack() as stack:
+        for name in names:
+            stack.enter_context(_MODES[name]())
+            if name in ("no_grad", "grad off"):
+                enabled = False
+            elif name == "enable_grad":
+                enabled = True
+            elif name == "anomaly":
+                anomaly = True
+            else:
+                record = True
+            assert _behaviour() == (enabled, anomaly, enabled and record)
+            assert grad_mode.all_default == (enabled and not anomaly and not record)
+    assert grad_mode.all_default and _behaviour() == (True, False, False)
+
+
+def test_a_thread_that_never_leaves_its_mode_costs_speed_not_correctness() -> None:
+    from minigrad import grad_mode
+
+    def worker() -> None:
+        mg.no_grad().__enter__()  # the thread ends inside no_grad
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(5)
+    try:
+        assert not grad_mode.all_default  # every op now reads its thread's mode
+        assert _behaviour() == (True, False, False)
+        with mg.no_grad():
+            assert _behaviour() == (False, False, False)
+        assert _behaviour() == (True, False, False)
+    finally:
+        grad_mode._count_departure(-1)  # forget the ended thread, for the other tests
+    assert grad_mode.all_default
+
+
+def test_another_threads_mode_does_not_reach_this_threads_ops() -> None:
+    inside, done = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        with mg.no_grad(), mg.detect_anomaly(), mg.viz.record():
+            inside.set()
+            done.wait(5)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert inside.wait(5)
+    try:
+        seen = _behaviour()
+    finally:
+        done.set()
+        thread.join(5)
+    assert seen == (True, False, False)
+
+
 # --------------------------------------------------------------------------- memory
 
 

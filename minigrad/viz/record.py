@@ -42,9 +42,8 @@ class record(contextlib.ContextDecorator):
     def __enter__(self) -> record:
         stack = self._previous.__dict__.setdefault("stack", [])
         stack.append(_mode.record)
-        _mode.record = _mode.watch = True
+        _mode.record = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         _mode.record = self._previous.stack.pop()
-        _mode.watch = _mode.record or _mode.anomaly
