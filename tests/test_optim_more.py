@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from optim_state import assert_refused_unchanged
 
 import minigrad as mg
 from minigrad import nn, optim
@@ -166,19 +167,7 @@ def test_state_dict_layout() -> None:
 def test_load_state_dict_validates_and_changes_nothing(cls: type, changes: dict[str, Any],
                                                        message: str) -> None:
     _, _, opt = _ours(cls, {}, range(2))
-    good = opt.state_dict()
-    bad = dict(good)
-    for key, value in changes.items():
-        if value is None:
-            del bad[key]
-        else:
-            bad[key] = value
-    with pytest.raises(ValueError, match=message):
-        opt.load_state_dict(bad)
-    after = opt.state_dict()
-    assert after.keys() == good.keys()
-    for key in good:
-        np.testing.assert_array_equal(after[key], good[key])
+    assert_refused_unchanged(opt, opt.state_dict(), changes, message)
 
 
 @pytest.mark.parametrize(("cls", "kwargs", "message"), [
